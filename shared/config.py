@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from environs import Env, EnvValidationError
-from marshmallow.validate import OneOf, Regexp
+from marshmallow.validate import OneOf, Range, Regexp
 
 from shared import SERVICES
 
@@ -26,6 +26,11 @@ _DATABASE_URL = Regexp(
 )
 _BROKER_URL = Regexp(
     r"^(amqp|amqps|pyamqp|memory)://", error="must be amqp:// or memory://"
+)
+_NAME = Regexp(r"^[A-Za-z0-9_.-]{1,200}$", error="must be an AMQP exchange name")
+_DELAYS = Regexp(
+    r"^[1-9][0-9]{0,7}(,[1-9][0-9]{0,7})*$",
+    error="must be comma-separated delays in milliseconds, e.g. 1000,5000",
 )
 _REDIS_URL = Regexp(r"^(redis|rediss|unix)://", error="must be a redis:// URL")
 
@@ -49,6 +54,12 @@ class Settings:
     http_timeout_s: float
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    events_exchange: str = "telecart.events"
+    event_max_attempts: int = 5
+    event_retry_delays_ms: tuple[int, ...] = (1_000, 5_000, 30_000)
+    event_relay_lease_s: float = 30.0
+    broker_heartbeat_s: int = 10
+    broker_timeout_s: float = 5.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -90,6 +101,16 @@ def load_settings() -> Settings:
     http_timeout_s = env.float("HTTP_TIMEOUT_S", 2.0)
     db_pool_size = env.int("DB_POOL_SIZE", 5)
     db_max_overflow = env.int("DB_MAX_OVERFLOW", 5)
+    events_exchange = env.str("EVENTS_EXCHANGE", "telecart.events", validate=_NAME)
+    event_max_attempts = env.int("EVENT_MAX_ATTEMPTS", 5, validate=Range(1, 100))
+    event_retry_delays_ms = env.str(
+        "EVENT_RETRY_DELAYS_MS", "1000,5000,30000", validate=_DELAYS
+    )
+    event_relay_lease_s = env.float(
+        "EVENT_RELAY_LEASE_S", 30.0, validate=Range(1, 3600)
+    )
+    broker_heartbeat_s = env.int("BROKER_HEARTBEAT_S", 10, validate=Range(0, 600))
+    broker_timeout_s = env.float("BROKER_TIMEOUT_S", 5.0, validate=Range(0.1, 120))
 
     try:
         env.seal()
@@ -117,6 +138,12 @@ def load_settings() -> Settings:
         http_timeout_s=http_timeout_s,
         db_pool_size=db_pool_size,
         db_max_overflow=db_max_overflow,
+        events_exchange=events_exchange,
+        event_max_attempts=event_max_attempts,
+        event_retry_delays_ms=tuple(int(ms) for ms in event_retry_delays_ms.split(",")),
+        event_relay_lease_s=event_relay_lease_s,
+        broker_heartbeat_s=broker_heartbeat_s,
+        broker_timeout_s=broker_timeout_s,
     )
 
 
