@@ -9,6 +9,7 @@ import tempfile
 
 import click
 
+from services.worker import events, worker
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -67,6 +68,9 @@ def migrate(service: str | None) -> None:
             f"{name}: {len(report.schemas)} tenant schema(s) at head "
             f"in {report.seconds:.2f}s"
         )
+
+
+main.add_command(worker), main.add_command(events)
 
 
 if __name__ == "__main__":  # pragma: no cover

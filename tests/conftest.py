@@ -1,6 +1,11 @@
 import pytest
 
-from tests.support.services import fresh_postgres_database
+from tests.support.services import (
+    RABBITMQ_URL,
+    fresh_postgres_database,
+    missing,
+    reachable,
+)
 
 
 @pytest.fixture
@@ -8,3 +13,11 @@ def postgres_url():
     url, drop = fresh_postgres_database()
     yield url
     drop()
+
+
+@pytest.fixture
+def rabbitmq_url():
+    """The test broker's URL; skips (or fails with REQUIRE_SERVICES=1) without it."""
+    if not reachable(RABBITMQ_URL, 5672):
+        missing("RabbitMQ", RABBITMQ_URL)
+    return RABBITMQ_URL

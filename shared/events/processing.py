@@ -181,4 +181,5 @@ class EventProcessor:
             tenant_id=envelope.tenant_id,
             applied_at=datetime.now(UTC),
         ).on_conflict_do_nothing()
-        return session.execute(statement).rowcount == 1
+        inserted = session.execute(statement.returning(inbox.c.event_id)).first()
+        return inserted is not None

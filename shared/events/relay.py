@@ -221,7 +221,7 @@ class OutboxRelay:
                 result = self.relay_once()
                 self.measure_backlog()
                 backoff = 0.5
-            except (BrokerUnavailable, SQLAlchemyError) as exc:
+            except Exception as exc:  # noqa: BLE001 - the relay outlives any failure
                 log.warning(
                     "relay_paused",
                     service=self.service,
