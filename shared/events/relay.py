@@ -78,6 +78,7 @@ class OutboxRelay:
         self.publisher = publisher
         self.lease = timedelta(seconds=lease_s)
         self.batch_size = batch_size
+        self.pauses = 0
         self.relay_id = relay_id or (
             f"{service}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         )
@@ -222,6 +223,7 @@ class OutboxRelay:
                 self.measure_backlog()
                 backoff = 0.5
             except Exception as exc:  # noqa: BLE001 - the relay outlives any failure
+                self.pauses += 1
                 log.warning(
                     "relay_paused",
                     service=self.service,

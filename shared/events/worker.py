@@ -38,10 +38,11 @@ class EventWorker:
         *,
         topology: Topology | None = None,
         relay_id: str | None = None,
+        options: BrokerOptions | None = None,
     ) -> None:
         rt = runtime(app)
         settings = rt.settings
-        options = BrokerOptions.from_settings(settings)
+        options = options or BrokerOptions.from_settings(settings)
         self.service = rt.service
         self.topology = topology or Topology.for_exchange(settings.events_exchange)
         self.stop_event = threading.Event()
