@@ -187,6 +187,15 @@ class AmqpPublisher:
             self._returned.discard(event_id)
             raise PublishRefused(f"unroutable: no queue is bound for {event_type}")
 
+    def heartbeat(self) -> None:
+        """Keep an idle link alive, and notice a dead one before the next event."""
+        if self._connection is None:
+            return
+        try:
+            self._connection.heartbeat_check()
+        except _link_errors(self._connection):
+            self.close()
+
     def close(self) -> None:
         connection, self._connection, self._producer = self._connection, None, None
         if connection is not None:

@@ -153,7 +153,8 @@ class AmqpConsumer:
             try:
                 connection.drain_events(timeout=0.5)
             except TimeoutError:
-                connection.heartbeat_check()
+                pass
+            connection.heartbeat_check()
             while pending:
                 self._handle(pending.popleft(), reroute)
         self.ready.clear()

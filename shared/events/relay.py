@@ -234,5 +234,6 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if result.claimed < self.batch_size:
+                getattr(self.publisher, "heartbeat", lambda: None)()
                 stop.wait(idle_s)
         self.publisher.close()

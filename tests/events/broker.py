@@ -147,3 +147,71 @@ def broker_stopped(url: str) -> Iterator[None]:
     finally:
         rabbitmqctl("start_app")
         wait_for_broker(url)
+
+
+class FreezingProxy:
+    """A TCP proxy to the broker whose current links can be frozen.
+
+    A frozen link stays open but carries nothing either way: the half-open
+    connection a dead NAT or a pulled cable leaves behind. Links opened after
+    the freeze work normally, so a client that notices can reconnect.
+    """
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        parsed = urlparse(url)
+        self.upstream = (parsed.hostname, parsed.port or 5672)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.url = url.replace(
+            f"{parsed.hostname}:{parsed.port or 5672}", f"127.0.0.1:{self.port}"
+        )
+        self.links: list[list] = []
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(self.upstream, 5)
+            link = [client, server, False]
+            self.links.append(link)
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(
+                    target=self._pump, args=(link, src, dst), daemon=True
+                ).start()
+
+    @staticmethod
+    def _pump(link: list, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if not link[2]:
+                    dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                dst.shutdown(socket.SHUT_RDWR)
+
+    def freeze(self) -> int:
+        """Freeze every open link; return how many."""
+        for link in self.links:
+            link[2] = True
+        return len(self.links)
+
+    def close(self) -> None:
+        self._closed = True
+        self.listener.close()
+        for client, server, _ in self.links:
+            for sock in (client, server):
+                with contextlib.suppress(OSError):
+                    sock.close()
