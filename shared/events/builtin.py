@@ -70,18 +70,21 @@ def tenant_lifecycle_handlers(rt: Any) -> EventHandlers:
         log.info("tenant_registered", slug=tenant.slug, status=tenant.status)
         return tenant
 
-    @handlers.on("tenant.created")
-    def provision_tenant(envelope: Envelope, session: Any) -> None:
+    @handlers.before_transaction("tenant.created")
+    def create_tenant_schema(envelope: Envelope) -> None:
         tenant = tenant_from_event(rt.registry, envelope)
         schema = upgrade_tenant(rt.engine, rt.service, tenant.slug)
-        record(envelope, session)
+        log.info("tenant_schema_ready", slug=tenant.slug, schema=schema)
+
+    @handlers.on("tenant.created")
+    def provision_tenant(envelope: Envelope, session: Any) -> None:
+        tenant = record(envelope, session)
         publish(
             session,
             f"{rt.service}.tenant_ready",
             {"tenant_id": tenant.id, "service": rt.service},
             tenant_id=tenant.id,
         )
-        log.info("tenant_schema_ready", slug=tenant.slug, schema=schema)
 
     for name in ("tenant.updated", "tenant.suspended", "tenant.resumed"):
         handlers.on(name)(record)

@@ -46,6 +46,7 @@ class EventHandlers:
     def __init__(self, service: str) -> None:
         self.service = service
         self._handlers: list[tuple[str, Handler]] = []
+        self._preparers: list[tuple[str, Callable[[Envelope], None]]] = []
 
     def on(self, pattern: str) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
@@ -53,6 +54,25 @@ class EventHandlers:
             return handler
 
         return register
+
+    def before_transaction(
+        self, pattern: str
+    ) -> Callable[[Callable[[Envelope], None]], Callable[[Envelope], None]]:
+        """Register idempotent work that cannot share the handler's transaction.
+
+        It runs before the transaction that holds the inbox row, each time the
+        event is not yet in the inbox (so possibly again on a redelivery):
+        creating a new tenant's schema, whose DDL needs its own connection.
+        """
+
+        def register(preparer: Callable[[Envelope], None]):
+            self._preparers.append((pattern, preparer))
+            return preparer
+
+        return register
+
+    def preparers_for(self, event_type: str) -> list[Callable[[Envelope], None]]:
+        return [f for p, f in self._preparers if topic_matches(p, event_type)]
 
     @property
     def patterns(self) -> list[str]:
@@ -64,6 +84,7 @@ class EventHandlers:
     def __add__(self, other: EventHandlers) -> EventHandlers:
         combined = EventHandlers(self.service)
         combined._handlers = [*self._handlers, *other._handlers]
+        combined._preparers = [*self._preparers, *other._preparers]
         return combined
 
 

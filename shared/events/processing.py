@@ -129,11 +129,11 @@ class EventProcessor:
         return tenant
 
     def _apply(self, envelope: Envelope, handlers: list[Any]) -> bool:
-        """Run the handlers and record the inbox row in one transaction.
+        """Record the inbox row, run the handlers, commit: one transaction.
 
-        The inbox row is written last, after the handlers: on SQLite a handler
-        that migrates a new tenant's schema on its own connection must do so
-        before this transaction takes the write lock.
+        The inbox row comes first, so even a handler that commits by itself
+        commits the row with its effects, and a concurrent duplicate delivery
+        waits on that row and then does nothing.
         """
         db = runtime(self.app).db
         tenant = self._tenant(envelope)
@@ -143,22 +143,21 @@ class EventProcessor:
                 session = db.session
                 try:
                     if self._seen(session, envelope):
-                        session.rollback()
+                        return False
+                    session.rollback()
+                    for prepare in self.handlers.preparers_for(envelope.type):
+                        prepare(envelope)
+                    if not self._record(session, envelope):
                         return False
                     for handler in handlers:
                         handler(envelope, session)
-                    if not self._record(session, envelope):
-                        session.rollback()
-                        return False
                     session.commit()
-                    if envelope.type.startswith("tenant."):
-                        runtime(self.app).registry.invalidate()
-                    return True
-                except BaseException:
-                    session.rollback()
-                    raise
                 finally:
+                    session.rollback()
                     session.close()
+            if envelope.type.startswith("tenant."):
+                runtime(self.app).registry.invalidate()
+            return True
         finally:
             _handling.reset(token)
 

@@ -314,3 +314,29 @@ def test_the_outbox_backlog_is_measured(apps):
         {"service": "catalog", "event_type": "order.placed"},
     )
     assert consumed >= 3
+
+
+def test_a_handler_that_commits_by_itself_still_applies_an_event_once(settings):
+    order = build_service("order", settings)
+    catalog = build_service("catalog", settings)
+    crashes = []
+    handlers = EventHandlers("catalog")
+
+    @handlers.on("order.placed")
+    def reserve_and_crash(envelope, session):
+        from tests.events.ledgers import CatalogLedger
+
+        session.add(CatalogLedger(event_id=envelope.id, event_type=envelope.type))
+        session.commit()  # a use case that owns its transaction
+        if not crashes:
+            crashes.append(envelope.id)
+            raise RuntimeError("worker died after the use case committed")
+
+    use_handlers(catalog, handlers)
+    bus = InProcessBus([order, catalog])
+    place_orders(order, ALPHA, 1)
+
+    report = bus.drain()
+
+    assert crashes and report.retried == 1 and report.duplicates == 1
+    assert ledger_counts(catalog) == (1, 1)
