@@ -144,8 +144,10 @@ class EventProcessor:
                 try:
                     if self._seen(session, envelope):
                         return False
-                    session.rollback()
-                    for prepare in self.handlers.preparers_for(envelope.type):
+                    preparers = self.handlers.preparers_for(envelope.type)
+                    if preparers:
+                        session.rollback()  # no lock held while they run
+                    for prepare in preparers:
                         prepare(envelope)
                     if not self._record(session, envelope):
                         return False
