@@ -32,6 +32,9 @@ def main() -> None:
     """Telecart: white-label commerce for telecom brands."""
 
 
+main.add_command(worker), main.add_command(events)
+
+
 @main.command()
 @service_arg
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
@@ -68,9 +71,6 @@ def migrate(service: str | None) -> None:
             f"{name}: {len(report.schemas)} tenant schema(s) at head "
             f"in {report.seconds:.2f}s"
         )
-
-
-main.add_command(worker), main.add_command(events)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,7 @@
-"""RabbitMQ through kombu: publisher with confirms, consumer with retries.
+"""RabbitMQ through kombu: connections, topology and the confirming publisher.
+
+The consumer is in ``shared.events.consumer``, dead letters in
+``shared.events.dead_letters``.
 
 Topology, for a prefix ``telecart`` and each consuming service ``svc``:
 
