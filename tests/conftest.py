@@ -1,3 +1,5 @@
+from urllib.parse import urlparse
+
 import pytest
 
 from tests.support.services import (
@@ -19,5 +21,6 @@ def postgres_url():
 def rabbitmq_url():
     """The test broker's URL; skips (or fails with REQUIRE_SERVICES=1) without it."""
     if not reachable(RABBITMQ_URL, 5672):
-        missing("RabbitMQ", RABBITMQ_URL)
+        where = urlparse(RABBITMQ_URL)
+        missing("RabbitMQ", f"amqp://{where.hostname}:{where.port or 5672}")
     return RABBITMQ_URL
