@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +63,6 @@ class ConsumerStats:
     retried: int = 0
     dead_lettered: int = 0
     reconnects: int = 0
-    events: list[str] = field(default_factory=list)
 
 
 class AmqpConsumer:
@@ -169,8 +168,6 @@ class AmqpConsumer:
             message.requeue()
             return
 
-        if result.outcome in (Outcome.APPLIED, Outcome.DUPLICATE):
-            self.stats.events.append(result.envelope.id)
         if result.outcome is Outcome.APPLIED:
             self.stats.applied += 1
         elif result.outcome is Outcome.DUPLICATE:
