@@ -64,18 +64,19 @@ def run_through_restarts(
 ) -> tuple[int, int, int, int]:
     order, catalog, workers = pipeline
     began = time.monotonic()
+    patience = max(60.0, total / 10)  # seconds; the soak runs far longer
     producer = produce(order, total, chunk=10, pause_s=0.05)
 
     # Restart while the producer is still committing and the relay sending.
     for n in range(1, restarts + 1):
         threshold = total * n // (restarts + 5)
-        assert wait_until(lambda t=threshold: ledger_counts(catalog)[1] >= t, 60)
+        assert wait_until(lambda t=threshold: ledger_counts(catalog)[1] >= t, patience)
         with broker_stopped(rabbitmq_url):
             assert producer.is_alive(), "the producer finished before the outage"
             time.sleep(1.0)
-    producer.join(120)
+    producer.join(2 * patience)
 
-    wait_until(lambda: ledger_counts(catalog)[1] >= total, 120, step_s=0.5)
+    wait_until(lambda: ledger_counts(catalog)[1] >= total, 2 * patience, step_s=0.5)
     took = time.monotonic() - began
     print(f"{total} events through {restarts} restart(s) in {took:.0f}s")
     time.sleep(1.0)  # a late redelivery would show up now
