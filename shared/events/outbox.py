@@ -7,6 +7,7 @@ broker outage delays events and never loses them.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from shared.events.envelope import Envelope
 from shared.events.handlers import event_being_handled
 from shared.events.tables import outbox
 from shared.tenancy.context import TenantRequired, current_tenant
+
+EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
 class InvalidPayload(ValueError):
@@ -43,6 +46,8 @@ def publish(
     event handler the correlation id and the cause default to the event being
     handled; in a web request the correlation id defaults to the request's.
     """
+    if not EVENT_TYPE.match(event_type):
+        raise ValueError(f"not an event type: {event_type!r} (e.g. order.placed)")
     tenant = current_tenant()
     tenant_id = tenant_id or (tenant.id if tenant else None)
     if not tenant_id:

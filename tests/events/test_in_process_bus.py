@@ -205,6 +205,15 @@ def test_publish_refuses_an_event_without_a_tenant(apps):
         publish(db.session, "order.placed", {"order_id": 1})
 
 
+def test_publish_refuses_a_wildcard_or_malformed_event_type(apps):
+    order = apps[0]
+    db = runtime(order).db
+    with order.app_context(), tenant_scope(ALPHA):
+        for bad in ("order.*", "order.#", "Order Placed", "order"):
+            with pytest.raises(ValueError):
+                publish(db.session, bad, {})
+
+
 def test_a_handler_that_publishes_carries_the_correlation_and_cause(settings):
     order = build_service("order", settings)
     catalog = build_service("catalog", settings)
