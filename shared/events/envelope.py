@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from marshmallow import EXCLUDE
+
 _REQUIRED = ("id", "type", "version", "occurred_at", "tenant_id", "payload")
 
 
@@ -59,6 +61,15 @@ class Envelope:
             causation_id=causation_id,
             payload=dict(payload),
         )
+
+    def load_payload(self, schema: Any) -> dict[str, Any]:
+        """The payload through a marshmallow schema, dropping unknown fields.
+
+        A newer publisher may add fields; this consumer ignores them instead
+        of failing, so each service can be deployed on its own.
+        """
+        instance = schema() if isinstance(schema, type) else schema
+        return instance.load(self.payload, unknown=EXCLUDE)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"), default=str)

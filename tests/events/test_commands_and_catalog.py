@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from services.cli import main
-from shared.events import InvalidPayload, event_type, publish
+from shared.events import Envelope, InvalidPayload, event_type, publish
 from shared.events.catalog import collect, render_markdown
 from shared.events.tables import outbox
 from shared.events.worker import add_broker_readiness
@@ -149,3 +149,27 @@ def test_dead_letters_are_listed_in_place_and_one_can_be_replayed(
     assert queue_depth(rabbitmq_url, dlq) == 1
     [(headers, body)] = browse(rabbitmq_url, queue)
     assert body == b'{"id": "e2"}' and headers["x-telecart-attempts"] == 1
+
+
+def test_a_consumer_loads_a_newer_payload_and_drops_the_fields_it_does_not_know():
+    envelope = Envelope.new(
+        "demo.plan_changed",
+        {
+            "subscription_id": "sub-1",
+            "plan_code": "5G-XL",
+            "monthly_fee_minor": 3999,
+            "currency": "EUR",
+            "roaming_pack": "EU+",
+        },
+        tenant_id=ALPHA.id,
+        version=2,
+    )
+
+    payload = envelope.load_payload(PlanChangedSchema)
+
+    assert payload == {
+        "subscription_id": "sub-1",
+        "plan_code": "5G-XL",
+        "monthly_fee_minor": 3999,
+        "currency": "EUR",
+    }
