@@ -45,19 +45,20 @@ def events() -> None:
 @events.command()
 def catalog() -> None:
     """Print the event catalog (markdown) generated from the code."""
+    from shared.events.builtin import TENANT_LIFECYCLE
     from shared.events.catalog import collect, render_markdown
     from shared.events.handlers import declared_handlers, topic_matches
 
     types = collect()
+    patterns = {
+        service: [*TENANT_LIFECYCLE, *declared_handlers(service).patterns]
+        for service in SERVICES
+    }
     consumers = {
         declared.name: [
             service
             for service in SERVICES
-            if any(
-                topic_matches(pattern, declared.name)
-                for pattern in declared_handlers(service).patterns
-            )
-            or declared.name.startswith("tenant.")
+            if any(topic_matches(p, declared.name) for p in patterns[service])
         ]
         for declared in types
     }

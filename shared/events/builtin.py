@@ -24,6 +24,12 @@ from shared.tenancy.registry import TenantRegistry
 log = structlog.get_logger(__name__)
 
 _STATUS_BY_EVENT = {"tenant.suspended": "suspended", "tenant.resumed": "active"}
+TENANT_LIFECYCLE = (
+    "tenant.created",
+    "tenant.updated",
+    "tenant.suspended",
+    "tenant.resumed",
+)
 
 
 def tenant_from_event(registry: TenantRegistry, envelope: Envelope) -> Tenant:
@@ -86,7 +92,7 @@ def tenant_lifecycle_handlers(rt: Any) -> EventHandlers:
             tenant_id=tenant.id,
         )
 
-    for name in ("tenant.updated", "tenant.suspended", "tenant.resumed"):
+    for name in TENANT_LIFECYCLE[1:]:
         handlers.on(name)(record)
 
     return handlers
