@@ -13,17 +13,18 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.events import metrics
-from shared.events.tables import outbox
+from shared.events.tables import inbox, outbox
 
 log = structlog.get_logger(__name__)
 
@@ -201,6 +202,30 @@ class OutboxRelay:
         except SQLAlchemyError as exc:  # the lease expires by itself
             log.warning("outbox_release_failed", error=repr(exc)[:300])
 
+    def prune(
+        self,
+        sent_retention: timedelta = timedelta(days=7),
+        inbox_retention: timedelta = timedelta(days=30),
+    ) -> tuple[int, int]:
+        """Delete old sent outbox rows and old inbox rows; return both counts.
+
+        The inbox must outlive any redelivery it guards against; a month is
+        far beyond the broker's retry and dead-letter horizon.
+        """
+        now = utcnow()
+        with self.engine.begin() as connection:
+            sent = connection.execute(
+                delete(outbox).where(outbox.c.sent_at < now - sent_retention)
+            ).rowcount
+            seen = connection.execute(
+                delete(inbox).where(inbox.c.applied_at < now - inbox_retention)
+            ).rowcount
+        if sent or seen:
+            log.info(
+                "event_tables_pruned", service=self.service, outbox=sent, inbox=seen
+            )
+        return sent, seen
+
     def measure_backlog(self) -> tuple[int, float]:
         """(unsent rows, age in seconds of the oldest), also set as gauges."""
         with self.engine.connect() as connection:
@@ -217,10 +242,14 @@ class OutboxRelay:
     def run(self, stop: threading.Event, idle_s: float = 0.2) -> None:
         """Relay until ``stop`` is set, reconnecting with backoff on failures."""
         backoff = 0.5
+        pruned_at = 0.0
         while not stop.is_set():
             try:
                 result = self.relay_once()
                 self.measure_backlog()
+                if time.monotonic() - pruned_at > 3600:
+                    self.prune()
+                    pruned_at = time.monotonic()
                 backoff = 0.5
             except Exception as exc:  # noqa: BLE001 - the relay outlives any failure
                 self.pauses += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import REGISTRY
@@ -15,7 +16,7 @@ from shared.events import (
     publish,
     use_handlers,
 )
-from shared.events.tables import outbox
+from shared.events.tables import inbox, outbox
 from shared.http.app import runtime
 from shared.http.problems import TenantSuspended
 from shared.tenancy import Tenant, TenantRequired, tenant_scope
@@ -349,3 +350,26 @@ def test_a_handler_that_commits_by_itself_still_applies_an_event_once(settings):
 
     assert crashes and report.retried == 1 and report.duplicates == 1
     assert ledger_counts(catalog) == (1, 1)
+
+
+def test_old_sent_events_and_old_inbox_rows_are_pruned(apps):
+    order, catalog, tenant = apps
+    bus = InProcessBus([order, catalog, tenant])
+    place_orders(order, ALPHA, 3)
+    bus.drain()
+    place_orders(order, ALPHA, 2)
+    long_ago = datetime.now(UTC) - timedelta(days=40)
+    with runtime(order).engine.begin() as connection:
+        connection.execute(
+            outbox.update()
+            .where(outbox.c.sent_at.is_not(None))
+            .values(sent_at=long_ago)
+        )
+    with runtime(catalog).engine.begin() as connection:
+        connection.execute(inbox.update().values(applied_at=long_ago))
+
+    pruned_outbox = bus._relays["order"].prune()
+    pruned_inbox = bus._relays["catalog"].prune()
+
+    assert pruned_outbox == (3, 0) and pruned_inbox == (0, 3)
+    assert unsent(order) == 2
