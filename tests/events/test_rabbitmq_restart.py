@@ -129,6 +129,7 @@ def test_events_committed_while_the_broker_is_down_go_out_when_it_is_back(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 @pytest.mark.skipif(os.environ.get("TELECART_SOAK") != "1", reason="TELECART_SOAK=1")
 def test_soak_three_restarts_while_sending_10000_events(
     rabbitmq_url, topology, pipeline
