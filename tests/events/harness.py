@@ -72,8 +72,9 @@ def build_service(
     """A service app with the ledger table, its tenants registered."""
     db = DBS[service]
     app = create_service_app(service, db=db, blueprints=[], settings=settings)
-    if handlers is not None:
-        use_handlers(app, handlers)
+    # Only the built-in tenant handlers plus these: the real services' own
+    # handlers have their own tests.
+    use_handlers(app, handlers or EventHandlers(service))
 
     url = settings.database_url(service)
     engine = migration_engine(url)
