@@ -1,0 +1,1 @@
+"""The six Telecart services; each is a Flask app built by ``create_app()``."""

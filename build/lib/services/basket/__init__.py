@@ -1,0 +1,1 @@
+"""The basket service: guest and signed-in baskets, bundles and two totals."""

@@ -1,0 +1,1 @@
+"""The basket service's use cases; each owns its transaction."""

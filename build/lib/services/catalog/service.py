@@ -1,0 +1,1 @@
+"""The catalog service's use cases; each owns its transaction."""

@@ -1,0 +1,1 @@
+"""The channel service's use cases; each owns its transaction."""

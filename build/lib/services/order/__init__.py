@@ -1,0 +1,1 @@
+"""The order service: The order saga from checkout to an active line."""

@@ -1,0 +1,3 @@
+"""Conditions the order service reports, each mapped to one problem+json answer."""
+
+from shared.http.problems import NotFound, Problem  # noqa: F401 - base classes

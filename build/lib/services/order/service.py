@@ -1,0 +1,1 @@
+"""The order service's use cases; each owns its transaction."""

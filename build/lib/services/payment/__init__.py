@@ -1,0 +1,1 @@
+"""The payment service: providers, authorisations, captures, refunds, billing."""

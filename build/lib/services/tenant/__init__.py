@@ -1,0 +1,1 @@
+"""The tenant service: Brands, their identity, look, secrets and audit trail."""

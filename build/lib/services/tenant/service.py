@@ -1,0 +1,1 @@
+"""The tenant service's use cases; each owns its transaction."""

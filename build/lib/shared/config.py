@@ -1,0 +1,125 @@
+"""Configuration: environment variables only, one reader, checked at start-up.
+
+A bad or missing value stops the process with a one-line message that names the
+variable, so an operator never has to read a traceback to fix a deployment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from environs import Env, EnvValidationError
+from marshmallow.validate import OneOf, Regexp
+
+from shared import SERVICES
+
+_DOMAIN = Regexp(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9-]{1,63})*$",
+    error="must be a lower-case DNS name",
+)
+_DATABASE_URL = Regexp(
+    r"^(postgresql(\+psycopg)?|sqlite)://",
+    error="must be a postgresql:// or sqlite:// URL",
+)
+_BROKER_URL = Regexp(
+    r"^(amqp|amqps|pyamqp|memory)://", error="must be amqp:// or memory://"
+)
+_REDIS_URL = Regexp(r"^(redis|rediss|unix)://", error="must be a redis:// URL")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or wrong; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    platform_domain: str
+    data_dir: Path
+    database_urls: Mapping[str, str]
+    broker_url: str
+    redis_url: str | None
+    log_level: str
+    log_format: str
+    jwt_issuer: str
+    max_content_length: int
+    http_timeout_s: float
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def uses_broker(self) -> bool:
+        return not self.broker_url.startswith("memory://")
+
+    def database_url(self, service: str) -> str:
+        return self.database_urls[service]
+
+
+def load_settings() -> Settings:
+    """Read and check every setting; raise ConfigError naming each bad one."""
+    env = Env(eager=False)
+    data_dir_default = Path(os.environ.get("TELECART_DATA_DIR", "var")).absolute()
+
+    environment = env.str(
+        "TELECART_ENV",
+        "development",
+        validate=OneOf(["development", "test", "production"]),
+    )
+    platform_domain = env.str("PLATFORM_DOMAIN", "localhost", validate=_DOMAIN)
+    data_dir = env.path("TELECART_DATA_DIR", "var")
+    database_urls = {
+        name: env.str(
+            f"{name.upper()}_DATABASE_URL",
+            f"sqlite:///{data_dir_default}/{name}.db",
+            validate=_DATABASE_URL,
+        )
+        for name in SERVICES
+    }
+    broker_url = env.str("BROKER_URL", "memory://", validate=_BROKER_URL)
+    redis_url = env.str("REDIS_URL", None, validate=_REDIS_URL)
+    log_level = env.str(
+        "LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR"])
+    )
+    log_format = env.str("LOG_FORMAT", "json", validate=OneOf(["json", "console"]))
+    jwt_issuer = env.str("JWT_ISSUER", "https://id.telecart.local")
+    max_content_length = env.int("MAX_CONTENT_LENGTH", 1_048_576)
+    http_timeout_s = env.float("HTTP_TIMEOUT_S", 2.0)
+    db_pool_size = env.int("DB_POOL_SIZE", 5)
+    db_max_overflow = env.int("DB_MAX_OVERFLOW", 5)
+
+    try:
+        env.seal()
+    except EnvValidationError as exc:
+        raise ConfigError(_one_line(exc.error_messages)) from None
+
+    if environment == "production" and any(
+        url.startswith("sqlite") for url in database_urls.values()
+    ):
+        raise ConfigError(
+            "config error: *_DATABASE_URL: production needs PostgreSQL, not SQLite"
+        )
+
+    return Settings(
+        environment=environment,
+        platform_domain=platform_domain,
+        data_dir=Path(data_dir),
+        database_urls=database_urls,
+        broker_url=broker_url,
+        redis_url=redis_url,
+        log_level=log_level,
+        log_format=log_format,
+        jwt_issuer=jwt_issuer,
+        max_content_length=max_content_length,
+        http_timeout_s=http_timeout_s,
+        db_pool_size=db_pool_size,
+        db_max_overflow=db_max_overflow,
+    )
+
+
+def _one_line(errors: Mapping[str, list[str]]) -> str:
+    parts = [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
+    return "config error: " + "; ".join(parts)

@@ -1,0 +1,1 @@
+"""The HTTP edge every service shares: problem+json, ids, paging, idempotency."""
