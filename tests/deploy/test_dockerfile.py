@@ -53,7 +53,9 @@ def test_the_final_stage_runs_as_a_numeric_non_root_user():
 
 def test_the_command_chooses_the_service_and_metrics_have_a_writable_folder():
     stage = final_stage()
-    entrypoint = [json.loads(args) for keyword, args in stage if keyword == "ENTRYPOINT"]
+    entrypoint = [
+        json.loads(args) for keyword, args in stage if keyword == "ENTRYPOINT"
+    ]
     env = " ".join(args for keyword, args in stage if keyword == "ENV")
     run = " ".join(args for keyword, args in stage if keyword == "RUN")
     copies = [args for keyword, args in stage if keyword == "COPY"]

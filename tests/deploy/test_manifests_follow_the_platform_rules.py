@@ -10,7 +10,10 @@ from shared import SERVICES
 from tests.deploy.manifests import OVERLAYS, by_kind, rendered_overlay
 
 BRAND_DOMAINS = {"shop.northwind-mobile.example", "business.harbor-telecom.example"}
-INGRESS_NAMESPACES = {"dev": {"traefik"}, "prod": {"ingress-external", "gateway-system"}}
+INGRESS_NAMESPACES = {
+    "dev": {"traefik"},
+    "prod": {"ingress-external", "gateway-system"},
+}
 
 
 def matches(selector: dict, labels: dict) -> bool:
@@ -157,7 +160,8 @@ def test_the_ingress_and_the_http_route_route_every_service_on_every_host(overla
         routed = {
             (p["path"], p["backend"]["service"]["name"])
             for p in rule["http"]["paths"]
-            if p["pathType"] == "Prefix" and p["backend"]["service"]["port"]["name"]
+            if p["pathType"] == "Prefix"
+            and p["backend"]["service"]["port"]["name"]
             == services[p["backend"]["service"]["name"]]["spec"]["ports"][0]["name"]
         }
         assert routed == expected
@@ -166,13 +170,14 @@ def test_the_ingress_and_the_http_route_route_every_service_on_every_host(overla
     assert {
         (r["matches"][0]["path"]["value"], r["backendRefs"][0]["name"])
         for r in route["spec"]["rules"]
-        if r["backendRefs"][0]["port"] == services[r["backendRefs"][0]["name"]][
-            "spec"
-        ]["ports"][0]["port"]
+        if r["backendRefs"][0]["port"]
+        == services[r["backendRefs"][0]["name"]]["spec"]["ports"][0]["port"]
     } == expected
 
-    print(f"\n{overlay}: {len(hosts)} hosts x {len(SERVICES)} path prefixes, class "
-          f"{ingress['spec']['ingressClassName']}")
+    print(
+        f"\n{overlay}: {len(hosts)} hosts x {len(SERVICES)} path prefixes, class "
+        f"{ingress['spec']['ingressClassName']}"
+    )
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

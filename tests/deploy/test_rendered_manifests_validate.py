@@ -108,9 +108,7 @@ def test_a_kind_without_any_schema_is_an_error_not_a_pass():
     outcome = validate([unknown], KUBERNETES_VERSIONS[-1])
 
     assert outcome.total == 0
-    assert outcome.errors == [
-        "Widget/w: no schema for ('example.com/v1', 'Widget')"
-    ]
+    assert outcome.errors == ["Widget/w: no schema for ('example.com/v1', 'Widget')"]
 
 
 def test_a_broken_patch_in_an_overlay_fails_the_whole_pipeline(tmp_path):
