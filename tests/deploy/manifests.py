@@ -10,6 +10,7 @@ a schema is an error, so nothing passes unchecked.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,7 +18,10 @@ from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
+import pytest
 import yaml
+
+from tests.support.services import services_required
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -35,14 +39,25 @@ CUSTOM_SCHEMAS = {
 
 def render(directory: Path) -> list[dict]:
     """``kubectl kustomize DIRECTORY`` as a list of objects."""
+    kubectl = shutil.which(KUBECTL)
+    if kubectl is None:
+        missing_tool("kubectl (for `kubectl kustomize`)")
     result = subprocess.run(
-        [KUBECTL, "kustomize", str(directory)],
+        [kubectl, "kustomize", str(directory)],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 0, f"kustomize failed: {result.stderr}"
     return [obj for obj in yaml.safe_load_all(result.stdout) if obj]
+
+
+def missing_tool(what: str) -> None:
+    """Skip, or fail under REQUIRE_SERVICES=1 (CI), as for a missing service."""
+    reason = f"{what} is not installed"
+    if services_required():
+        pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
+    pytest.skip(reason)
 
 
 @cache
