@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
+from fnmatch import fnmatch
+
+from setuptools import find_namespace_packages
 
 from tests.deploy.manifests import ROOT
 
@@ -69,3 +73,29 @@ def test_the_command_chooses_the_service_and_metrics_have_a_writable_folder():
 
 def test_nothing_is_fetched_with_add():
     assert not [args for keyword, args in instructions() if keyword == "ADD"]
+
+
+def test_the_installed_package_carries_every_module_and_data_file():
+    """The image runs `pip install .`, not an editable install: a folder or a
+    data file that the packaging rules miss works in development and is absent
+    in the container (migrations, brand packs)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    include = config["packages"]["find"]["include"]
+    packages = set(find_namespace_packages(str(ROOT), include=include))
+    data_patterns = config["package-data"]["*"]
+    missed = []
+
+    for top in ("shared", "services"):
+        for path in (ROOT / top).rglob("*"):
+            if "__pycache__" in path.parts or path.is_dir():
+                continue
+            package = ".".join(path.parent.relative_to(ROOT).parts)
+            shipped = package in packages and (
+                path.suffix == ".py"
+                or any(fnmatch(path.name, pattern) for pattern in data_patterns)
+            )
+            if not shipped:
+                missed.append(str(path.relative_to(ROOT)))
+
+    print(f"\nimage package: {len(packages)} packages; missed: {missed}")
+    assert missed == []
