@@ -1,1 +1,0 @@
-"""The six Telecart services; each is a Flask app built by ``create_app()``."""

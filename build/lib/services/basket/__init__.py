@@ -1,1 +1,0 @@
-"""The basket service: guest and signed-in baskets, bundles and two totals."""

@@ -1,4 +1,0 @@
-"""Events the basket service publishes and the handlers of those it consumes."""
-
-PUBLISHES: tuple[str, ...] = ()
-CONSUMES: tuple[str, ...] = ()

@@ -1,5 +1,0 @@
-"""The basket service's tables."""
-
-from shared.db import make_db
-
-db = make_db()

@@ -1,1 +1,0 @@
-"""The basket service's use cases; each owns its transaction."""

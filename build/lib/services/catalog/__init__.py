@@ -1,1 +1,0 @@
-"""The catalog service: Products, prices, campaigns, compatibility and stock."""

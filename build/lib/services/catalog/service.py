@@ -1,1 +1,0 @@
-"""The catalog service's use cases; each owns its transaction."""

@@ -1,1 +1,0 @@
-"""The channel service's use cases; each owns its transaction."""

@@ -1,1 +1,0 @@
-"""The order service: The order saga from checkout to an active line."""

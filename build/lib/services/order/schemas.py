@@ -1,1 +1,0 @@
-"""Request and response shapes of the order service's API."""

@@ -1,1 +1,0 @@
-"""The order service's use cases; each owns its transaction."""

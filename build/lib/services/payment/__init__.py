@@ -1,1 +1,0 @@
-"""The payment service: providers, authorisations, captures, refunds, billing."""

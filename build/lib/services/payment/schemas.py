@@ -1,1 +1,0 @@
-"""Request and response shapes of the payment service's API."""

@@ -1,1 +1,0 @@
-"""The payment service's use cases; each owns its transaction."""

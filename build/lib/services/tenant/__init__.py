@@ -1,1 +1,0 @@
-"""The tenant service: Brands, their identity, look, secrets and audit trail."""

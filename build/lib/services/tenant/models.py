@@ -1,5 +1,0 @@
-"""The tenant service's tables."""
-
-from shared.db import make_db
-
-db = make_db()

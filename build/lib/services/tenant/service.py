@@ -1,1 +1,0 @@
-"""The tenant service's use cases; each owns its transaction."""
