@@ -19,6 +19,7 @@ from honcho.environ import parse_procfile
 from services.cli import main as telecart
 from shared import SERVICES
 from tests.deploy.manifests import ROOT
+from tests.support.services import missing_tool
 
 DEPLOY = ROOT / "deploy"
 
@@ -102,7 +103,7 @@ def router(tmp_path):
     """nginx on deploy/nginx.conf, its ports moved to free ones for the test."""
     nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
     if nginx is None:
-        pytest.skip("nginx is not installed (apt-get install nginx-light)")
+        missing_tool("nginx", "apt-get install nginx-light")
     servers = []
     config = (DEPLOY / "nginx.conf").read_text()
     for service, port in nginx_ports().items():

@@ -15,10 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from tests.deploy.manifests import OVERLAYS, ROOT, rendered_overlay
+from tests.support.services import missing_tool
 
 # Findings accepted on purpose; each says why. Anything else fails the test.
 ACCEPTED = {
@@ -44,9 +44,9 @@ def find_checkov() -> str | None:
 def test_checkov_finds_nothing_but_the_accepted_findings(tmp_path):
     checkov = find_checkov()
     if checkov is None:
-        pytest.skip(
-            "checkov is not installed: python3 -m venv .venv-deploy && "
-            ".venv-deploy/bin/pip install checkov (see deploy/README.md)"
+        missing_tool(
+            "checkov",
+            "python3 -m venv .venv-deploy && .venv-deploy/bin/pip install checkov",
         )
     files = []
     for overlay in OVERLAYS:
