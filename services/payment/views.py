@@ -1,9 +1,117 @@
 """HTTP endpoints of the payment service: parse, call the service layer, answer."""
 
+import structlog
+from flask import request
+from flask.views import MethodView
 from flask_smorest import Blueprint
+
+from services.payment import service, webhooks
+from services.payment.card_data import card_data_in_body
+from services.payment.errors import CardDataRefused
+from services.payment.schemas import (
+    AmountSchema,
+    AuthorisationRequestSchema,
+    PaymentMethodRequestSchema,
+    PaymentMethodSchema,
+    PaymentSchema,
+    WebhookAnswerSchema,
+)
+from shared.http.idempotency import idempotent
+
+log = structlog.get_logger(__name__)
 
 blp = Blueprint(
     "payment",
     __name__,
     description="Payment providers, authorisations, captures, refunds and billing.",
 )
+
+WEBHOOK_ENDPOINT = "payment.Webhook"
+
+
+@blp.before_request
+def refuse_card_data() -> None:
+    """No card number or security code gets past this point, or into a log."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if request.endpoint == WEBHOOK_ENDPOINT:
+        return
+    fields = card_data_in_body(request.get_data(cache=True))
+    if fields:
+        log.warning("card_data_refused", fields=fields, path=request.path)
+        raise CardDataRefused(
+            "send a provider token or a payment_method_id, never a card number "
+            "or security code",
+            errors=[
+                {
+                    "field": name,
+                    "location": "json",
+                    "message": "Card numbers and security codes are refused.",
+                }
+                for name in fields
+            ],
+        )
+
+
+@blp.route("/authorisations", methods=["POST"])
+@blp.arguments(AuthorisationRequestSchema)
+@idempotent("payment.authorise")
+@blp.response(201, PaymentSchema)
+def authorise(data):
+    """Authorise a payment for an order attempt (Idempotency-Key required)."""
+    customer = data.pop("customer")
+    command = service.AuthoriseCommand(
+        **data,
+        customer_id=customer["id"],
+        email=customer.get("email"),
+        device_id=customer.get("device_id"),
+    )
+    return service.authorise(command)
+
+
+@blp.route("/payments/<payment_id>", methods=["GET"])
+@blp.response(200, PaymentSchema)
+def get_payment(payment_id):
+    return service.get_payment(payment_id)
+
+
+@blp.route("/payments/<payment_id>/captures", methods=["POST"])
+@blp.arguments(AmountSchema)
+@idempotent("payment.capture")
+@blp.response(200, PaymentSchema)
+def capture(data, payment_id):
+    """Capture all or part of an authorisation (Idempotency-Key required)."""
+    return service.capture(payment_id, data.get("amount"))
+
+
+@blp.route("/payments/<payment_id>/voids", methods=["POST"])
+@idempotent("payment.void")
+@blp.response(200, PaymentSchema)
+def void(payment_id):
+    """Release an authorisation that was not captured (Idempotency-Key required)."""
+    return service.void(payment_id)
+
+
+@blp.route("/payments/<payment_id>/refunds", methods=["POST"])
+@blp.arguments(AmountSchema)
+@idempotent("payment.refund")
+@blp.response(200, PaymentSchema)
+def refund(data, payment_id):
+    """Refund all or part of what was captured (Idempotency-Key required)."""
+    return service.refund(payment_id, data.get("amount"))
+
+
+@blp.route("/payment-methods", methods=["POST"])
+@blp.arguments(PaymentMethodRequestSchema)
+@blp.response(201, PaymentMethodSchema)
+def save_payment_method(data):
+    """Keep a provider token with its brand, last four digits and expiry."""
+    return service.save_payment_method(**data)
+
+
+@blp.route("/webhooks/<provider>")
+class Webhook(MethodView):
+    @blp.response(200, WebhookAnswerSchema)
+    def post(self, provider):
+        """A provider's event, verified on the raw body and applied once."""
+        return webhooks.receive(provider, request.get_data(cache=True), request.headers)
