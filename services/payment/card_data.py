@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# UUIDs (ids we issue) can hold long digit runs split by dashes; never cards.
+_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 FORBIDDEN_FIELDS = frozenset(
     {
         "card_number",
@@ -43,9 +45,10 @@ def luhn_valid(digits: str) -> bool:
 
 
 def holds_card_number(text: str) -> bool:
-    for match in _DIGIT_RUN.finditer(text):
+    """A Luhn-valid run of 13-19 digits; card numbers never start with 0."""
+    for match in _DIGIT_RUN.finditer(_UUID.sub(" ", text)):
         digits = re.sub(r"[ -]", "", match.group())
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
+        if 13 <= len(digits) <= 19 and digits[0] != "0" and luhn_valid(digits):
             return True
     return False
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.payment import service, webhooks
-from services.payment.card_data import card_data_in_body
+from services.payment.card_data import card_data_fields, card_data_in_body
 from services.payment.errors import CardDataRefused
 from services.payment.schemas import (
     AmountSchema,
@@ -32,23 +32,28 @@ WEBHOOK_ENDPOINT = "payment.Webhook"
 @blp.before_request
 def refuse_card_data() -> None:
     """No card number or security code gets past this point, or into a log."""
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
     if request.endpoint == WEBHOOK_ENDPOINT:
         return
-    fields = card_data_in_body(request.get_data(cache=True))
+    fields = [
+        (name, "query") for name in card_data_fields(request.args.to_dict(flat=True))
+    ]
+    if request.method in ("POST", "PUT", "PATCH"):
+        body = request.get_data(cache=True)
+        fields += [(name, "json") for name in card_data_in_body(body)]
     if fields:
-        log.warning("card_data_refused", fields=fields, path=request.path)
+        log.warning(
+            "card_data_refused", fields=[name for name, _ in fields], path=request.path
+        )
         raise CardDataRefused(
             "send a provider token or a payment_method_id, never a card number "
             "or security code",
             errors=[
                 {
                     "field": name,
-                    "location": "json",
+                    "location": location,
                     "message": "Card numbers and security codes are refused.",
                 }
-                for name in fields
+                for name, location in fields
             ],
         )
 

@@ -64,6 +64,8 @@ def _timestamp(header: str) -> int:
 
 def _inside_window(stamp: int) -> None:
     drift = stamp - time.time()
+    if abs(drift) > TOLERANCE_S:
+        log.warning("webhook_refused", reason="timestamp", drift_s=int(drift))
     if drift > TOLERANCE_S:
         raise WebhookRefused("the webhook's timestamp is in the future")
     if drift < -TOLERANCE_S:

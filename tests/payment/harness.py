@@ -85,7 +85,9 @@ def configure_brand(app: Flask, tenant: Tenant, stripe_url: str | None):
             )
         configure_provider("invoice", {})
         db.session.add(
-            BrandPaymentSettings(billing_day=1, dunning_days=[3, 7, 14], fraud={})
+            BrandPaymentSettings(
+                billing_day=1, dunning_days=[3, 7, 14], fraud={"velocity_limit": 100}
+            )
         )
         db.session.add(
             CreditAccount(customer_id="biz-1", credit_limit=100_000, currency="EUR")

@@ -58,6 +58,14 @@ class StripeStandIn:
         self.server.shutdown()
         self.server.server_close()
 
+    def charges_for(self, order_id: str) -> int:
+        return sum(
+            1
+            for intent in self.intents.values()
+            if intent["latest_charge"]
+            and intent["metadata"].get("order_id") == order_id
+        )
+
     # -- test controls ------------------------------------------------------
 
     def time_out_next(self, count: int = 1, delay_s: float = 1.5) -> None:

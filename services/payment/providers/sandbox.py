@@ -42,6 +42,7 @@ TEST_TOKENS = {
 @dataclass
 class SandboxCharge:
     reference: str
+    order_id: str
     token: str
     amount: int
     currency: str
@@ -63,8 +64,8 @@ class SandboxGateway:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def charge_count(self) -> int:
-        return len(self.charges)
+    def charge_count(self, order_id: str | None = None) -> int:
+        return sum(1 for c in self.charges.values() if order_id in (None, c.order_id))
 
     def set_token_outcome(self, token: str, outcome: str) -> None:
         """Test control: from now on this token answers with ``outcome``."""
@@ -137,7 +138,11 @@ class SandboxProvider(PaymentProvider):
                 gateway._timed_out.add(request.idempotency_key)
             reference = gateway.next_reference("sbx_auth")
             gateway.charges[reference] = SandboxCharge(
-                reference, request.token, request.amount, request.currency
+                reference,
+                request.order_id,
+                request.token,
+                request.amount,
+                request.currency,
             )
             gateway.movements.append(("authorise", reference, request.amount))
             return Authorisation(

@@ -1,0 +1,164 @@
+"""Provider webhooks: only genuine, fresh, own-brand events apply, once each."""
+
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from services.payment.models import Dispute, OutgoingEvent, db
+from services.payment.webhooks import sign_sandbox
+from shared.tenancy import tenant_scope
+from tests.payment.harness import HARBOR, NORTHWIND, host
+from tests.support.stripe_standin import StripeStandIn
+
+
+def dispute_event(event_id: str, dispute_id: str, stripe: bool = True) -> dict:
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": "charge.dispute.created" if stripe else "dispute.created",
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": dispute_id,
+                "object": "dispute",
+                "amount": 4999,
+                "currency": "gbp",
+                "reason": "fraudulent",
+                "status": "needs_response",
+                "payment_intent": "pi_unknown",
+            }
+        },
+    }
+
+
+def post_stripe(client, tenant, payload: bytes, header: str):
+    return client.post(
+        "/api/payment/webhooks/stripe",
+        data=payload,
+        content_type="application/json",
+        headers={"Host": host(tenant), "Stripe-Signature": header},
+    )
+
+
+def post_sandbox(client, tenant, payload: bytes, header: str):
+    return client.post(
+        "/api/payment/webhooks/sandbox",
+        data=payload,
+        content_type="application/json",
+        headers={"Host": host(tenant), "Sandbox-Signature": header},
+    )
+
+
+def disputes(app, tenant, dispute_id: str) -> tuple[int, int]:
+    with app.app_context(), tenant_scope(tenant):
+        rows = db.session.scalar(
+            select(func.count(Dispute.id)).where(Dispute.dispute_id == dispute_id)
+        )
+        events = db.session.scalars(
+            select(OutgoingEvent).where(OutgoingEvent.type == "payment.dispute_opened")
+        ).all()
+        db.session.remove()
+    return rows, sum(e.payload["dispute_id"] == dispute_id for e in events)
+
+
+def test_a_genuine_stripe_dispute_applies_once_and_a_duplicate_changes_nothing(
+    payment,
+):
+    app, accounts = payment
+    client = app.test_client()
+    payload, header = StripeStandIn.signed_event(
+        dispute_event("evt_1", "dp_1"), accounts["northwind"].stripe_secret
+    )
+
+    first = post_stripe(client, NORTHWIND, payload, header)
+    again = post_stripe(client, NORTHWIND, payload, header)
+
+    recorded, emitted = disputes(app, NORTHWIND, "dp_1")
+    print(f"stripe dispute delivered twice: {recorded} dispute, {emitted} event")
+    assert first.json == {"status": "applied", "event_id": "evt_1"}
+    assert again.json == {"status": "duplicate", "event_id": "evt_1"}
+    assert (recorded, emitted) == (1, 1)
+
+
+def test_forged_replayed_future_dated_and_cross_brand_stripe_webhooks_are_refused(
+    payment,
+):
+    app, accounts = payment
+    client = app.test_client()
+    northwind_secret = accounts["northwind"].stripe_secret
+    now = int(time.time())
+    attempts = {
+        "forged": StripeStandIn.signed_event(
+            dispute_event("evt_f", "dp_f"), "whsec_guessed"
+        ),
+        "replayed": StripeStandIn.signed_event(
+            dispute_event("evt_r", "dp_r"), northwind_secret, timestamp=now - 3600
+        ),
+        "future-dated": StripeStandIn.signed_event(
+            dispute_event("evt_u", "dp_u"), northwind_secret, timestamp=now + 3600
+        ),
+    }
+    tampered_payload, tampered_header = StripeStandIn.signed_event(
+        dispute_event("evt_t", "dp_t"), northwind_secret
+    )
+    tampered_payload = tampered_payload.replace(b"4999", b"9999")
+
+    answers = {
+        name: post_stripe(client, NORTHWIND, payload, header)
+        for name, (payload, header) in attempts.items()
+    }
+    answers["tampered"] = post_stripe(
+        client, NORTHWIND, tampered_payload, tampered_header
+    )
+    cross_payload, cross_header = StripeStandIn.signed_event(
+        dispute_event("evt_x", "dp_x"), northwind_secret
+    )
+    answers["cross-brand"] = post_stripe(client, HARBOR, cross_payload, cross_header)
+    answers["unsigned"] = post_stripe(client, NORTHWIND, cross_payload, "")
+
+    refused = [name for name, answer in answers.items() if answer.status_code == 400]
+    print(f"malicious stripe webhooks: {len(refused)} of {len(answers)} refused")
+    assert refused == list(answers)
+    for dispute_id in ("dp_f", "dp_r", "dp_u", "dp_t", "dp_x"):
+        assert disputes(app, NORTHWIND, dispute_id)[0] == 0
+        assert disputes(app, HARBOR, dispute_id)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("case", "secret_of", "offset"),
+    [
+        ("forged", None, 0),
+        ("replayed", "northwind", -3600),
+        ("future-dated", "northwind", 3600),
+        ("cross-brand", "harbor", 0),
+    ],
+)
+def test_sandbox_webhooks_that_are_not_genuine_fresh_and_own_brand_are_refused(
+    payment, case, secret_of, offset
+):
+    app, accounts = payment
+    event = dispute_event(f"evt_s_{case}", f"dps_{case}", stripe=False)
+    payload = json.dumps(event).encode()
+    secret = accounts[secret_of].sandbox_secret if secret_of else "sbx_guess"
+    header = sign_sandbox(payload, secret, int(time.time()) + offset)
+
+    answer = post_sandbox(app.test_client(), NORTHWIND, payload, header)
+
+    assert answer.status_code == 400
+    assert answer.json["type"].endswith("/webhook-refused")
+    assert disputes(app, NORTHWIND, f"dps_{case}")[0] == 0
+
+
+def test_a_genuine_sandbox_dispute_applies_once(payment):
+    app, accounts = payment
+    payload = json.dumps(dispute_event("evt_s_ok", "dps_ok", stripe=False)).encode()
+    header = sign_sandbox(payload, accounts["harbor"].sandbox_secret)
+    client = app.test_client()
+
+    answers = [post_sandbox(client, HARBOR, payload, header) for _ in range(3)]
+
+    assert [a.json["status"] for a in answers] == ["applied", "duplicate", "duplicate"]
+    assert disputes(app, HARBOR, "dps_ok") == (1, 1)
+    assert disputes(app, NORTHWIND, "dps_ok") == (0, 0)
