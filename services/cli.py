@@ -69,5 +69,9 @@ def migrate(service: str | None) -> None:
         )
 
 
+from services.payment.cli import payments  # noqa: E402 - registered after main
+
+main.add_command(payments)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

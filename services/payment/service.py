@@ -479,3 +479,8 @@ def _payload(payment: Payment) -> dict:
         "provider": payment.provider,
         "decline_code": payment.decline_code,
     }
+
+
+def authorise_and_capture(payment_id: str) -> Payment:
+    """Charge a pending payment in full (a subscription month); no HTTP, no fraud."""
+    return _authorise_pending(payment_id, capture=True)

@@ -1,0 +1,146 @@
+"""Monthly billing through ``telecart payments bill``: amounts, dunning, once only."""
+
+import logging
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from services.cli import main
+from services.payment.billing import monthly_amount, start_subscription
+from services.payment.models import OutgoingEvent, Subscription, db
+from shared.tenancy import tenant_scope
+from tests.payment.harness import NORTHWIND
+
+NORTHWIND_UNLIMITED_WELCOME10 = [
+    {
+        "code": "plan-unlimited",
+        "kind": "plan",
+        "amount": 2700,
+        "term_months": 24,
+        "discounts": [
+            {"source": "campaign:winter-unlimited", "percent": 50, "months": 6},
+            {"source": "promotion:WELCOME10", "percent": 10, "months": 12},
+        ],
+    }
+]
+
+# By hand: months 1-6 half price then 10% off (2700 / 2 = 1350, less 135 = 1215);
+# months 7-12 only WELCOME10 (2700 less 270 = 2430); months 13-14 full 2700.
+HAND_COMPUTED = [1215] * 6 + [2430] * 6 + [2700] * 2
+
+
+@pytest.fixture
+def bill(payment):
+    app, _ = payment
+    runner = CliRunner()
+    env = {"PAYMENT_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}
+
+    def run(*args: str) -> str:
+        root = logging.getLogger()
+        handlers = root.handlers[:]
+        result = runner.invoke(main, ["payments", "bill", *args], env=env)
+        root.handlers[:] = handlers
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    return run
+
+
+def subscribe(app, customer_id: str, token: str) -> str:
+    with app.app_context(), tenant_scope(NORTHWIND):
+        subscription = start_subscription(
+            order_id=f"order-{customer_id}",
+            line_id="line-1",
+            customer_id=customer_id,
+            provider="sandbox",
+            token=token,
+            currency="GBP",
+            activated_on=date(2026, 12, 15),
+            components=NORTHWIND_UNLIMITED_WELCOME10,
+        )
+        db.session.remove()
+    return subscription.id
+
+
+def test_the_hand_computed_schedule_of_northwind_unlimited_with_welcome10():
+    schedule = [monthly_amount(NORTHWIND_UNLIMITED_WELCOME10, m) for m in range(1, 25)]
+
+    assert schedule[:14] == HAND_COMPUTED
+    assert schedule[14:] == [2700] * 10
+
+
+def test_fourteen_months_billed_as_computed_and_a_failing_card_suspended(payment, bill):
+    app, accounts = payment
+    gateway = accounts["northwind"].gateway
+    healthy = subscribe(app, "cust-healthy", "tok_approve_healthy")
+    failing = subscribe(app, "cust-failing", "tok_approve_failing")
+
+    first_four = bill(
+        "--date", "2027-01-01", "--through", "2027-04-30", "--brand", "northwind"
+    )
+    gateway.set_token_outcome("tok_approve_failing", "decline")
+    rest = bill(
+        "--date", "2027-05-01", "--through", "2028-02-01", "--brand", "northwind"
+    )
+    again = [bill("--date", d) for d in ("2027-03-01", "2027-05-15", "2028-02-01")]
+
+    with app.app_context(), tenant_scope(NORTHWIND):
+        subs = {s.id: s for s in db.session.scalars(select(Subscription))}
+        billed = {
+            sid: [(c.period, c.amount, c.status, c.attempts) for c in s.charges]
+            for sid, s in subs.items()
+        }
+        events = db.session.scalars(
+            select(OutgoingEvent).order_by(OutgoingEvent.occurred_at)
+        ).all()
+        db.session.remove()
+
+    paid = [amount for _, amount, status, _ in billed[healthy] if status == "paid"]
+    captured = [
+        amount
+        for kind, reference, amount in gateway.movements
+        if kind == "capture"
+        and gateway.charges[reference].token == "tok_approve_healthy"
+    ]
+    print("\nmonth  due      charged")
+    for month, (expected, charged) in enumerate(
+        zip(HAND_COMPUTED, captured, strict=True), 1
+    ):
+        print(f"{month:>5}  {expected:>6}  {charged:>7}")
+    print(first_four.strip(), rest.strip(), *[a.strip() for a in again], sep="\n")
+
+    assert paid == HAND_COMPUTED
+    assert captured == HAND_COMPUTED
+    assert sum(captured) == 27270
+
+    assert [row[:3] for row in billed[failing][:4]] == [
+        (1, 1215, "paid"),
+        (2, 1215, "paid"),
+        (3, 1215, "paid"),
+        (4, 1215, "paid"),
+    ]
+    assert billed[failing][4] == (5, 1215, "failed", 4)
+    assert len(billed[failing]) == 5
+    assert subs[failing].status == "suspended"
+    assert subs[healthy].status == "active"
+
+    failed = [
+        e.payload
+        for e in events
+        if e.type == "payment.subscription_charge_failed"
+        and e.payload["subscription_id"] == failing
+    ]
+    suspended = [
+        e.payload for e in events if e.type == "payment.subscription_suspended"
+    ]
+    assert [f["next_attempt_on"] for f in failed] == [
+        "2027-05-04",
+        "2027-05-08",
+        "2027-05-15",
+    ]
+    assert [(s["subscription_id"], s["period"], s["attempt"]) for s in suspended] == [
+        (failing, 5, 4)
+    ]
+    assert all("charged 0 " in line for line in again if "northwind" in line)
