@@ -101,3 +101,21 @@ def reconcile(slug: str, provider: str, path: Path) -> None:
         click.echo(f"  missing in ledger {reference}")
     for reference in result.missing_in_settlement:
         click.echo(f"  missing in settlement {reference}")
+
+
+@payments.command()
+@click.option("--date", "on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--brand", "slug", help="Only this brand (slug); default all active.")
+def report(on, slug: str | None) -> None:
+    """The day's money movements per brand, provider, kind and currency."""
+    from services.payment.models import db
+    from services.payment.reconciliation import daily_report
+
+    app = _payment_app()
+    for tenant in _brands(app, slug):
+        with app.app_context(), tenant_scope(tenant):
+            totals = daily_report(on.date())
+            db.session.remove()
+        click.echo(f"{tenant.slug} {on.date().isoformat()}:")
+        for (provider, kind, currency), (count, amount) in totals.items():
+            click.echo(f"  {provider:8} {kind:14} {currency} {count:>5} {amount:>12}")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.payment.models import LedgerEntry, db
 
@@ -56,3 +57,24 @@ def reconcile_settlement(provider: str, settlement_csv: str) -> Reconciliation:
 
     result.missing_in_settlement = sorted(set(ledger) - seen)
     return result
+
+
+def daily_report(day: date) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """Per (provider, kind, currency): number of ledger entries and their sum."""
+    start = datetime.combine(day, time.min, UTC)
+    rows = db.session.execute(
+        select(
+            LedgerEntry.provider,
+            LedgerEntry.kind,
+            LedgerEntry.currency,
+            func.count(LedgerEntry.id),
+            func.sum(LedgerEntry.amount),
+        )
+        .where(
+            LedgerEntry.created_at >= start,
+            LedgerEntry.created_at < start + timedelta(days=1),
+        )
+        .group_by(LedgerEntry.provider, LedgerEntry.kind, LedgerEntry.currency)
+        .order_by(LedgerEntry.provider, LedgerEntry.kind, LedgerEntry.currency)
+    )
+    return {(p, k, c): (int(n), int(total)) for p, k, c, n, total in rows}

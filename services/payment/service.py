@@ -484,3 +484,24 @@ def _payload(payment: Payment) -> dict:
 def authorise_and_capture(payment_id: str) -> Payment:
     """Charge a pending payment in full (a subscription month); no HTTP, no fraud."""
     return _authorise_pending(payment_id, capture=True)
+
+
+def configure_brand_payments(
+    *,
+    billing_day: int | None = None,
+    dunning_days: list[int] | None = None,
+    fraud: dict | None = None,
+) -> BrandPaymentSettings:
+    """Set the brand's billing day, dunning schedule or fraud thresholds."""
+    settings = db.session.scalar(select(BrandPaymentSettings))
+    if settings is None:
+        settings = BrandPaymentSettings(billing_day=1, dunning_days=[3, 7, 14])
+        db.session.add(settings)
+    if billing_day is not None:
+        settings.billing_day = billing_day
+    if dunning_days is not None:
+        settings.dunning_days = list(dunning_days)
+    if fraud is not None:
+        settings.fraud = {**FraudThresholds.from_settings(fraud).__dict__}
+    db.session.commit()
+    return settings
