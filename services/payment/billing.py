@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.payment import service
-from services.payment.errors import ProviderUnavailable
+from services.payment.errors import ProviderUnavailable, SubscriptionNotFound
 from services.payment.events import emit
 from services.payment.models import (
     Payment,
@@ -127,6 +127,17 @@ def start_subscription(
         subscription_id=subscription.id,
         first_billing_on=subscription.first_billing_on.isoformat(),
     )
+    return subscription
+
+
+def get_subscription(subscription_id: str) -> Subscription:
+    subscription = db.session.get(Subscription, subscription_id)
+    if subscription is None:
+        raise SubscriptionNotFound(f"no subscription {subscription_id}")
+    term = term_of(subscription.components) or 12
+    subscription.monthly_schedule = [
+        monthly_amount(subscription.components, period) for period in range(1, term + 1)
+    ]
     return subscription
 
 

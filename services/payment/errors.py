@@ -57,3 +57,7 @@ class PaymentAttemptReused(Conflict):
 
 class WebhookRefused(Problem):
     status, slug, title = 400, "webhook-refused", "The webhook was refused"
+
+
+class SubscriptionNotFound(NotFound):
+    slug, title = "subscription-not-found", "No such subscription"

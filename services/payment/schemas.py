@@ -94,3 +94,76 @@ class PaymentMethodSchema(ma.Schema):
 class WebhookAnswerSchema(ma.Schema):
     status = ma.fields.String()
     event_id = ma.fields.String()
+
+
+class DiscountSchema(ma.Schema):
+    source = ma.fields.String(required=True, validate=validate.Length(1, 80))
+    percent = ma.fields.Integer(load_default=None, validate=validate.Range(1, 100))
+    amount = ma.fields.Integer(load_default=None, validate=validate.Range(1, 10**7))
+    months = ma.fields.Integer(load_default=None, validate=validate.Range(1, 120))
+    from_month = ma.fields.Integer(load_default=1, validate=validate.Range(1, 120))
+
+    @ma.validates_schema
+    def percent_or_amount(self, data, **kwargs):
+        if (data.get("percent") is None) == (data.get("amount") is None):
+            raise ma.ValidationError(
+                "Give exactly one of percent or amount.", "percent"
+            )
+
+
+class ComponentSchema(ma.Schema):
+    code = ma.fields.String(required=True, validate=validate.Length(1, 80))
+    kind = ma.fields.String(
+        required=True, validate=validate.OneOf(["plan", "addon", "instalment"])
+    )
+    amount = ma.fields.Integer(required=True, validate=validate.Range(0, 10**7))
+    term_months = ma.fields.Integer(load_default=None, validate=validate.Range(1, 120))
+    discounts = ma.fields.List(ma.fields.Nested(DiscountSchema), load_default=list)
+
+
+class SubscriptionRequestSchema(ma.Schema):
+    order_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    line_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    customer_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    provider = ma.fields.String(required=True, validate=validate.OneOf(PROVIDERS))
+    token = ma.fields.String(required=True, validate=validate.Length(1, 120))
+    currency = ma.fields.String(required=True, validate=_CURRENCY)
+    activated_on = ma.fields.Date(required=True)
+    components = ma.fields.List(
+        ma.fields.Nested(ComponentSchema),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+
+
+class SubscriptionChargeSchema(ma.Schema):
+    period = ma.fields.Integer()
+    due_on = ma.fields.Date()
+    amount = ma.fields.Integer()
+    status = ma.fields.String()
+    attempts = ma.fields.Integer()
+    next_attempt_on = ma.fields.Date()
+
+
+class SubscriptionSchema(ma.Schema):
+    id = ma.fields.String()
+    order_id = ma.fields.String()
+    line_id = ma.fields.String()
+    customer_id = ma.fields.String()
+    provider = ma.fields.String()
+    currency = ma.fields.String()
+    first_billing_on = ma.fields.Date()
+    status = ma.fields.String()
+    components = ma.fields.List(ma.fields.Dict())
+    monthly_schedule = ma.fields.Method("schedule")
+    charges = ma.fields.List(ma.fields.Nested(SubscriptionChargeSchema))
+
+    def schedule(self, subscription) -> list[int]:
+        """What each month of the term costs, discounts applied."""
+        from services.payment.billing import monthly_amount, term_of
+
+        term = term_of(subscription.components) or 12
+        return [
+            monthly_amount(subscription.components, period)
+            for period in range(1, term + 1)
+        ]

@@ -5,7 +5,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.payment import service, webhooks
+from services.payment import billing, service, webhooks
 from services.payment.card_data import card_data_fields, card_data_in_body
 from services.payment.errors import CardDataRefused
 from services.payment.schemas import (
@@ -14,6 +14,8 @@ from services.payment.schemas import (
     PaymentMethodRequestSchema,
     PaymentMethodSchema,
     PaymentSchema,
+    SubscriptionRequestSchema,
+    SubscriptionSchema,
     WebhookAnswerSchema,
 )
 from shared.http.idempotency import idempotent
@@ -112,6 +114,22 @@ def refund(data, payment_id):
 def save_payment_method(data):
     """Keep a provider token with its brand, last four digits and expiry."""
     return service.save_payment_method(**data)
+
+
+@blp.route("/subscriptions", methods=["POST"])
+@blp.arguments(SubscriptionRequestSchema)
+@idempotent("payment.subscribe")
+@blp.response(201, SubscriptionSchema)
+def start_subscription(data):
+    """Start monthly billing of an active line (Idempotency-Key required)."""
+    return billing.start_subscription(**data)
+
+
+@blp.route("/subscriptions/<subscription_id>", methods=["GET"])
+@blp.response(200, SubscriptionSchema)
+def get_subscription(subscription_id):
+    """A subscription with its month-by-month amounts and its charges."""
+    return billing.get_subscription(subscription_id)
 
 
 @blp.route("/webhooks/<provider>")

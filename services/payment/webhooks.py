@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from services.payment import gateways
 from services.payment.errors import ProviderNotEnabled, WebhookRefused
 from services.payment.events import emit
-from services.payment.models import Dispute, Payment, WebhookEvent, db
+from services.payment.models import Dispute, LedgerEntry, Payment, WebhookEvent, db
 
 log = structlog.get_logger(__name__)
 
@@ -172,6 +172,20 @@ def _close_dispute(provider: str, obj: dict) -> None:
     if dispute is None:
         return
     dispute.status = str(obj.get("status", "closed"))[:30]
+    payment = (
+        db.session.get(Payment, dispute.payment_id) if dispute.payment_id else None
+    )
+    if dispute.status == "lost" and payment is not None:
+        db.session.add(
+            LedgerEntry(
+                payment=payment,
+                kind="chargeback",
+                amount=dispute.amount,
+                currency=dispute.currency,
+                provider=provider,
+                provider_reference=dispute.dispute_id,
+            )
+        )
     emit(
         db.session,
         "payment.dispute_closed",

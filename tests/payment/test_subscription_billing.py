@@ -1,17 +1,16 @@
 """Monthly billing through ``telecart payments bill``: amounts, dunning, once only."""
 
 import logging
-from datetime import date
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from services.cli import main
-from services.payment.billing import monthly_amount, start_subscription
+from services.payment.billing import monthly_amount
 from services.payment.models import OutgoingEvent, Subscription, db
 from shared.tenancy import tenant_scope
-from tests.payment.harness import NORTHWIND
+from tests.payment.harness import NORTHWIND, host
 
 NORTHWIND_UNLIMITED_WELCOME10 = [
     {
@@ -48,20 +47,21 @@ def bill(payment):
     return run
 
 
-def subscribe(app, customer_id: str, token: str) -> str:
-    with app.app_context(), tenant_scope(NORTHWIND):
-        subscription = start_subscription(
-            order_id=f"order-{customer_id}",
-            line_id="line-1",
-            customer_id=customer_id,
-            provider="sandbox",
-            token=token,
-            currency="GBP",
-            activated_on=date(2026, 12, 15),
-            components=NORTHWIND_UNLIMITED_WELCOME10,
-        )
-        db.session.remove()
-    return subscription.id
+def subscribe(app, customer_id: str, token: str, components=None):
+    return app.test_client().post(
+        "/api/payment/subscriptions",
+        json={
+            "order_id": f"order-{customer_id}",
+            "line_id": "line-1",
+            "customer_id": customer_id,
+            "provider": "sandbox",
+            "token": token,
+            "currency": "GBP",
+            "activated_on": "2026-12-15",
+            "components": components or NORTHWIND_UNLIMITED_WELCOME10,
+        },
+        headers={"Host": host(NORTHWIND), "Idempotency-Key": f"sub-{customer_id}"},
+    )
 
 
 def test_the_hand_computed_schedule_of_northwind_unlimited_with_welcome10():
@@ -74,8 +74,12 @@ def test_the_hand_computed_schedule_of_northwind_unlimited_with_welcome10():
 def test_fourteen_months_billed_as_computed_and_a_failing_card_suspended(payment, bill):
     app, accounts = payment
     gateway = accounts["northwind"].gateway
-    healthy = subscribe(app, "cust-healthy", "tok_approve_healthy")
-    failing = subscribe(app, "cust-failing", "tok_approve_failing")
+    started = subscribe(app, "cust-healthy", "tok_approve_healthy")
+    healthy = started.json["id"]
+    failing = subscribe(app, "cust-failing", "tok_approve_failing").json["id"]
+    assert started.status_code == 201
+    assert started.json["first_billing_on"] == "2027-01-01"
+    assert started.json["monthly_schedule"][:14] == HAND_COMPUTED
 
     first_four = bill(
         "--date", "2027-01-01", "--through", "2027-04-30", "--brand", "northwind"
@@ -144,3 +148,29 @@ def test_fourteen_months_billed_as_computed_and_a_failing_card_suspended(payment
         (failing, 5, 4)
     ]
     assert all("charged 0 " in line for line in again if "northwind" in line)
+
+
+def test_a_discount_without_percent_or_amount_is_refused_and_nothing_stored(payment):
+    app, _ = payment
+    components = [
+        {
+            "code": "plan-unlimited",
+            "kind": "plan",
+            "amount": 2700,
+            "term_months": 24,
+            "discounts": [{"source": "promotion:BROKEN", "months": 3}],
+        }
+    ]
+
+    answer = subscribe(app, "cust-broken", "tok_approve", components)
+
+    assert answer.status_code == 422
+    assert [e["field"] for e in answer.json["errors"]] == [
+        "components.0.discounts.0.percent"
+    ]
+    with app.app_context(), tenant_scope(NORTHWIND):
+        stored = db.session.scalars(
+            select(Subscription).where(Subscription.customer_id == "cust-broken")
+        ).all()
+        db.session.remove()
+    assert stored == []

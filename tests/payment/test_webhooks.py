@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from services.payment.models import Dispute, OutgoingEvent, db
 from services.payment.webhooks import sign_sandbox
 from shared.tenancy import tenant_scope
-from tests.payment.harness import HARBOR, NORTHWIND, host
+from tests.payment.harness import HARBOR, NORTHWIND, host, serving
 from tests.support.stripe_standin import StripeStandIn
 
 
@@ -162,3 +162,57 @@ def test_a_genuine_sandbox_dispute_applies_once(payment):
     assert [a.json["status"] for a in answers] == ["applied", "duplicate", "duplicate"]
     assert disputes(app, HARBOR, "dps_ok") == (1, 1)
     assert disputes(app, NORTHWIND, "dps_ok") == (0, 0)
+
+
+def test_a_lost_dispute_delivered_by_the_stand_in_books_a_chargeback(
+    payment, stripe_standin
+):
+    app, accounts = payment
+    client = app.test_client()
+    paid = client.post(
+        "/api/payment/authorisations",
+        json={
+            "order_id": "o-chargeback",
+            "amount": 2500,
+            "currency": "GBP",
+            "provider": "stripe",
+            "payment_token": "pm_card_visa",
+            "customer": {"id": "cust-cb"},
+        },
+        headers={"Host": host(NORTHWIND), "Idempotency-Key": "cb-1"},
+    ).json
+    opened = dispute_event("evt_cb_1", "dp_cb")
+    opened["data"]["object"].update(
+        payment_intent=paid["provider_reference"], amount=2500
+    )
+    closed = {
+        **opened,
+        "id": "evt_cb_2",
+        "type": "charge.dispute.closed",
+        "data": {"object": {**opened["data"]["object"], "status": "lost"}},
+    }
+    secret = accounts["northwind"].stripe_secret
+
+    with serving(app) as base:
+        url = base + "/api/payment/webhooks/stripe"
+        statuses = [
+            stripe_standin.deliver(url, event, secret, host(NORTHWIND))
+            for event in (opened, closed, closed)
+        ]
+
+    ledger = client.get(
+        f"/api/payment/payments/{paid['id']}", headers={"Host": host(NORTHWIND)}
+    ).json["ledger"]
+    assert statuses == [200, 200, 200]
+    assert [(e["kind"], e["amount"]) for e in ledger] == [
+        ("authorisation", 2500),
+        ("chargeback", 2500),
+    ]
+    with app.app_context(), tenant_scope(NORTHWIND):
+        types = [
+            e.type
+            for e in db.session.scalars(select(OutgoingEvent))
+            if e.payload.get("dispute_id") == "dp_cb"
+        ]
+        db.session.remove()
+    assert sorted(types) == ["payment.dispute_closed", "payment.dispute_opened"]

@@ -88,6 +88,28 @@ class StripeStandIn:
         ).hexdigest()
         return payload.encode(), f"t={stamp},v1={signature}"
 
+    def deliver(self, url: str, event: dict, secret: str, host: str) -> int:
+        """POST a signed event to a webhook endpoint, as Stripe would; the status."""
+        import urllib.error
+        import urllib.request
+
+        payload, header = self.signed_event(event, secret)
+        request = urllib.request.Request(
+            url,
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": header,
+                "Host": host,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
     # -- the API ------------------------------------------------------------
 
     def handle(self, method: str, path: str, params: dict, key: str | None):
