@@ -245,6 +245,11 @@ def _record_outcome(charge_id, payment: Payment, attempt: int, dunning_days, rep
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+    if charge.attempts >= attempt:
+        # A concurrent run recorded this attempt's outcome already.
+        db.session.commit()
+        return
+
     subscription = charge.subscription
     charge.attempts = attempt
     charge.payment_id = payment.id

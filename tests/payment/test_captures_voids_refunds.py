@@ -247,3 +247,51 @@ def test_the_ledger_refuses_updates_and_deletes_in_the_database(payment):
             db.session.commit()
         db.session.rollback()
         db.session.remove()
+
+
+def test_a_refund_that_times_out_and_is_retried_refunds_once(payment, stripe_standin):
+    app, _ = payment
+    shopper = Shopper(app, NORTHWIND)
+    paid = shopper.authorise("o-refund-timeout", "stripe", "pm_card_visa").json
+    shopper.post(f"/payments/{paid['id']}/captures", {})
+    headers = {"Host": host(NORTHWIND), "Idempotency-Key": "refund-timeout-1"}
+    stripe_standin.time_out_next(1, delay_s=1.5)
+
+    first = shopper.client.post(
+        f"/api/payment/payments/{paid['id']}/refunds",
+        json={"amount": 400},
+        headers=headers,
+    )
+    retry = shopper.client.post(
+        f"/api/payment/payments/{paid['id']}/refunds",
+        json={"amount": 400},
+        headers=headers,
+    )
+
+    refunds = [
+        r
+        for r in stripe_standin.refunds.values()
+        if r["payment_intent"] == paid["provider_reference"]
+    ]
+    print(f"refund timed out, then retried: {len(refunds)} refund")
+    assert (first.status_code, retry.status_code) == (504, 200)
+    assert retry.json["refunded_amount"] == 400
+    assert [r["amount"] for r in refunds] == [400]
+
+
+def test_one_brand_cannot_read_or_move_another_brands_payment(payment):
+    app, _ = payment
+    paid = Shopper(app, NORTHWIND).authorise("o-iso", "sandbox", "tok_approve").json
+    harbor = Shopper(app, HARBOR)
+
+    read = harbor.client.get(
+        f"/api/payment/payments/{paid['id']}", headers={"Host": host(HARBOR)}
+    )
+    capture = harbor.post(f"/payments/{paid['id']}/captures", {})
+    refund = harbor.post(f"/payments/{paid['id']}/voids")
+
+    assert (read.status_code, capture.status_code, refund.status_code) == (404,) * 3
+    mine = Shopper(app, NORTHWIND).client.get(
+        f"/api/payment/payments/{paid['id']}", headers={"Host": host(NORTHWIND)}
+    )
+    assert mine.json["status"] == "authorised"

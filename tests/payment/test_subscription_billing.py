@@ -1,6 +1,7 @@
 """Monthly billing through ``telecart payments bill``: amounts, dunning, once only."""
 
 import logging
+from datetime import date
 
 import pytest
 from click.testing import CliRunner
@@ -174,3 +175,27 @@ def test_a_discount_without_percent_or_amount_is_refused_and_nothing_stored(paym
         ).all()
         db.session.remove()
     assert stored == []
+
+
+def test_two_billing_runs_at_once_for_the_same_day_charge_once(payment):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.payment.billing import run_billing
+
+    app, accounts = payment
+    subscription_id = subscribe(app, "cust-race", "tok_approve_race").json["id"]
+
+    def run(_):
+        with app.app_context(), tenant_scope(NORTHWIND):
+            report = run_billing(date(2027, 1, 1))
+            db.session.remove()
+        return len(report.charged)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        charged = list(pool.map(run, range(4)))
+
+    order_id = f"sub-{subscription_id}-p1"
+    charges = accounts["northwind"].gateway.charge_count(order_id)
+    print(f"4 billing runs at once: {charges} charge")
+    assert charges == 1
+    assert sum(charged) == 1
