@@ -9,6 +9,7 @@ import tempfile
 
 import click
 
+from services.payment.cli import payments
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -68,8 +69,6 @@ def migrate(service: str | None) -> None:
             f"in {report.seconds:.2f}s"
         )
 
-
-from services.payment.cli import payments  # noqa: E402 - registered after main
 
 main.add_command(payments)
 
