@@ -29,6 +29,7 @@ from services.payment.models import (
     SubscriptionCharge,
     db,
 )
+from services.payment.screening import brand_settings
 
 log = structlog.get_logger(__name__)
 
@@ -109,7 +110,7 @@ def start_subscription(
     components: list[dict],
 ) -> Subscription:
     """Begin billing an active line from the brand's next billing day."""
-    settings = service.brand_settings()
+    settings = brand_settings()
     subscription = Subscription(
         order_id=order_id,
         line_id=line_id,
@@ -143,7 +144,7 @@ def get_subscription(subscription_id: str) -> Subscription:
 
 def run_billing(on: date) -> BillingReport:
     """Charge what is due on ``on`` for the brand in context; safe to repeat."""
-    settings = service.brand_settings()
+    settings = brand_settings()
     report = BillingReport(on)
 
     if on == billing_date(on.year, on.month, settings.billing_day):

@@ -16,33 +16,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.payment import gateways
 from services.payment.errors import (
-    AmountTooLarge,
     AuthenticationRequiredProblem,
     FraudDeclined,
     PaymentAttemptReused,
     PaymentDeclined,
     PaymentMethodNotFound,
     PaymentNotFound,
-    PaymentStateConflict,
     ProviderRefused,
     ProviderUnavailable,
 )
 from services.payment.events import emit
-from services.payment.fraud import FraudSignals, FraudThresholds, screen
+from services.payment.fraud import FraudThresholds
 from services.payment.models import (
     BrandPaymentSettings,
-    FraudScreening,
-    LedgerEntry,
     Payment,
     PaymentMethod,
     PaymentStatus,
     db,
-    utcnow,
+)
+from services.payment.movements import (
+    capture_locked,
+    locked_payment,
+    payment_payload,
+    record_movement,
 )
 from services.payment.providers import (
     AuthenticationRequired,
@@ -52,6 +53,7 @@ from services.payment.providers import (
     ProviderTimeout,
     provider_idempotency_key,
 )
+from services.payment.screening import screen_authorisation
 from shared.tenancy.context import require_tenant
 
 log = structlog.get_logger(__name__)
@@ -74,13 +76,6 @@ class AuthoriseCommand:
     address_key: str | None = None
     billing_country: str | None = None
     delivery_country: str | None = None
-
-
-def brand_settings() -> BrandPaymentSettings:
-    settings = db.session.scalar(select(BrandPaymentSettings))
-    return settings or BrandPaymentSettings(
-        billing_day=1, dunning_days=[3, 7, 14], fraud={}
-    )
 
 
 def get_payment(payment_id: str) -> Payment:
@@ -154,7 +149,7 @@ def _claim_attempt(command: AuthoriseCommand, token: str, method_id: str | None)
         return existing
 
     gateways.provider_account(command.provider)
-    verdict = _screen(command)
+    verdict = screen_authorisation(command)
     payment = Payment(
         order_id=command.order_id,
         attempt=command.attempt,
@@ -172,7 +167,7 @@ def _claim_attempt(command: AuthoriseCommand, token: str, method_id: str | None)
     )
     db.session.add(payment)
     if payment.status == S.DECLINED:
-        emit(db.session, "payment.declined", _payload(payment))
+        emit(db.session, "payment.declined", payment_payload(payment))
     try:
         db.session.commit()
     except IntegrityError:
@@ -201,78 +196,9 @@ def _check_same_attempt(payment: Payment, command: AuthoriseCommand, token: str)
         )
 
 
-def _screen(command: AuthoriseCommand):
-    thresholds = FraudThresholds.from_settings(brand_settings().fraud)
-    since = utcnow().timestamp() - thresholds.velocity_window_minutes * 60
-    dimensions = {
-        "customer": (FraudScreening.customer_id, command.customer_id),
-        "email": (FraudScreening.email, command.email),
-        "device": (FraudScreening.device_id, command.device_id),
-        "address": (FraudScreening.address_key, command.address_key),
-    }
-    recent = {}
-    for name, (column, value) in dimensions.items():
-        if value:
-            recent[name] = db.session.scalar(
-                select(func.count(FraudScreening.id)).where(
-                    column == value,
-                    FraudScreening.screened_at >= _from_timestamp(since),
-                )
-            )
-
-    signals = FraudSignals(
-        customer_id=command.customer_id,
-        amount=command.amount,
-        email=command.email,
-        device_id=command.device_id,
-        address_key=command.address_key,
-        billing_country=command.billing_country,
-        delivery_country=command.delivery_country,
-    )
-    verdict = screen(signals, thresholds, recent)
-    db.session.add(
-        FraudScreening(
-            customer_id=command.customer_id,
-            email=command.email,
-            device_id=command.device_id,
-            address_key=command.address_key,
-            amount=command.amount,
-            score=verdict.score,
-            decision=verdict.decision,
-            reasons=verdict.reasons,
-        )
-    )
-    log.info(
-        "fraud_screened",
-        order_id=command.order_id,
-        score=verdict.score,
-        decision=verdict.decision,
-        reasons=verdict.reasons,
-    )
-    return verdict
-
-
-def _from_timestamp(seconds: float):
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-def _locked(payment_id: str) -> Payment:
-    payment = db.session.scalar(
-        select(Payment)
-        .where(Payment.id == payment_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if payment is None:
-        raise PaymentNotFound(f"no payment {payment_id}")
-    return payment
-
-
 def _authorise_pending(payment_id: str, *, capture: bool) -> Payment:
     """Call the provider for a pending attempt, under the attempt's row lock."""
-    payment = _locked(payment_id)
+    payment = locked_payment(payment_id)
     if payment.status != S.PENDING:
         db.session.commit()
         return payment
@@ -305,7 +231,7 @@ def _authorise_pending(payment_id: str, *, capture: bool) -> Payment:
     except ProviderDeclined as exc:
         payment.status = S.DECLINED
         payment.decline_code = exc.code
-        emit(db.session, "payment.declined", _payload(payment))
+        emit(db.session, "payment.declined", payment_payload(payment))
         db.session.commit()
         log.info("payment_declined", payment_id=payment.id, decline_code=exc.code)
         return payment
@@ -315,10 +241,10 @@ def _authorise_pending(payment_id: str, *, capture: bool) -> Payment:
 
     payment.status = S.AUTHORISED
     payment.provider_reference = result.reference
-    _record(payment, "authorisation", payment.amount, result.reference)
-    emit(db.session, "payment.authorised", _payload(payment))
+    record_movement(payment, "authorisation", payment.amount, result.reference)
+    emit(db.session, "payment.authorised", payment_payload(payment))
     if capture:
-        _capture_locked(payment, payment.amount)
+        capture_locked(payment, payment.amount)
     db.session.commit()
     log.info(
         "payment_authorised",
@@ -348,137 +274,6 @@ def _refuse_unless_authorised(payment: Payment) -> None:
         raise AuthenticationRequiredProblem(
             "the card issuer asks for 3-D Secure", payment_id=payment.id
         )
-
-
-# -- capture, void, refund -------------------------------------------------
-
-
-def capture(payment_id: str, amount: int | None) -> Payment:
-    payment = _locked(payment_id)
-    if payment.status != S.AUTHORISED:
-        db.session.rollback()
-        raise PaymentStateConflict(f"a {payment.status} payment cannot be captured")
-    amount = payment.amount if amount is None else amount
-    if amount > payment.amount:
-        db.session.rollback()
-        raise AmountTooLarge(
-            f"capture of {amount} is more than the {payment.amount} authorised",
-            errors=[{"field": "amount", "location": "json", "message": "Too large."}],
-        )
-
-    _capture_locked(payment, amount)
-    db.session.commit()
-    log.info("payment_captured", payment_id=payment.id, amount=amount)
-    return payment
-
-
-def _capture_locked(payment: Payment, amount: int) -> None:
-    provider = gateways.provider_for(payment.provider)
-    key = _movement_key(payment, "capture", 0)
-    movement = _provider_call(
-        lambda: provider.capture(
-            payment.provider_reference, amount, payment.currency, key
-        )
-    )
-    payment.captured_amount = amount
-    payment.status = S.CAPTURED if amount == payment.amount else S.PARTIALLY_CAPTURED
-    _record(payment, "capture", amount, movement.reference)
-    emit(db.session, "payment.captured", {**_payload(payment), "captured": amount})
-
-
-def void(payment_id: str) -> Payment:
-    payment = _locked(payment_id)
-    if payment.status != S.AUTHORISED:
-        db.session.rollback()
-        raise PaymentStateConflict(f"a {payment.status} payment cannot be voided")
-
-    provider = gateways.provider_for(payment.provider)
-    key = _movement_key(payment, "void", 0)
-    movement = _provider_call(lambda: provider.void(payment.provider_reference, key))
-    payment.status = S.VOIDED
-    _record(payment, "void", payment.amount, movement.reference)
-    emit(db.session, "payment.voided", _payload(payment))
-    db.session.commit()
-    log.info("payment_voided", payment_id=payment.id)
-    return payment
-
-
-def refund(payment_id: str, amount: int | None) -> Payment:
-    payment = _locked(payment_id)
-    refundable_states = (S.CAPTURED, S.PARTIALLY_CAPTURED, S.PARTIALLY_REFUNDED)
-    if payment.status not in refundable_states:
-        db.session.rollback()
-        raise PaymentStateConflict(f"a {payment.status} payment cannot be refunded")
-    refundable = payment.captured_amount - payment.refunded_amount
-    amount = refundable if amount is None else amount
-    if amount > refundable:
-        db.session.rollback()
-        raise AmountTooLarge(
-            f"refund of {amount} is more than the {refundable} still refundable",
-            errors=[{"field": "amount", "location": "json", "message": "Too large."}],
-        )
-
-    sequence = sum(1 for entry in payment.ledger if entry.kind == "refund")
-    provider = gateways.provider_for(payment.provider)
-    key = _movement_key(payment, "refund", sequence)
-    movement = _provider_call(
-        lambda: provider.refund(
-            payment.provider_reference, amount, payment.currency, key
-        )
-    )
-    payment.refunded_amount += amount
-    fully = payment.refunded_amount == payment.captured_amount
-    payment.status = S.REFUNDED if fully else S.PARTIALLY_REFUNDED
-    _record(payment, "refund", amount, movement.reference)
-    emit(db.session, "payment.refunded", {**_payload(payment), "refunded": amount})
-    db.session.commit()
-    log.info("payment_refunded", payment_id=payment.id, amount=amount)
-    return payment
-
-
-def _movement_key(payment: Payment, operation: str, sequence: int) -> str:
-    return provider_idempotency_key(
-        require_tenant().id, payment.order_id, payment.attempt, operation, sequence
-    )
-
-
-def _provider_call(call):
-    try:
-        return call()
-    except ProviderTimeout:
-        db.session.rollback()
-        raise ProviderUnavailable(
-            "the provider did not answer in time; retry the same request"
-        ) from None
-    except ProviderError as exc:
-        db.session.rollback()
-        raise ProviderRefused(f"the provider refused: {exc.code}") from None
-
-
-def _record(payment: Payment, kind: str, amount: int, reference: str) -> None:
-    db.session.add(
-        LedgerEntry(
-            payment=payment,
-            kind=kind,
-            amount=amount,
-            currency=payment.currency,
-            provider=payment.provider,
-            provider_reference=reference,
-        )
-    )
-
-
-def _payload(payment: Payment) -> dict:
-    return {
-        "payment_id": payment.id,
-        "order_id": payment.order_id,
-        "attempt": payment.attempt,
-        "amount": payment.amount,
-        "currency": payment.currency,
-        "status": payment.status,
-        "provider": payment.provider,
-        "decline_code": payment.decline_code,
-    }
 
 
 def authorise_and_capture(payment_id: str) -> Payment:

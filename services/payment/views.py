@@ -5,7 +5,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.payment import billing, service, webhooks
+from services.payment import billing, movements, service, webhooks
 from services.payment.card_data import card_data_fields, card_data_in_body
 from services.payment.errors import CardDataRefused
 from services.payment.schemas import (
@@ -88,7 +88,7 @@ def get_payment(payment_id):
 @blp.response(200, PaymentSchema)
 def capture(data, payment_id):
     """Capture all or part of an authorisation (Idempotency-Key required)."""
-    return service.capture(payment_id, data.get("amount"))
+    return movements.capture(payment_id, data.get("amount"))
 
 
 @blp.route("/payments/<payment_id>/voids", methods=["POST"])
@@ -96,7 +96,7 @@ def capture(data, payment_id):
 @blp.response(200, PaymentSchema)
 def void(payment_id):
     """Release an authorisation that was not captured (Idempotency-Key required)."""
-    return service.void(payment_id)
+    return movements.void(payment_id)
 
 
 @blp.route("/payments/<payment_id>/refunds", methods=["POST"])
@@ -105,7 +105,7 @@ def void(payment_id):
 @blp.response(200, PaymentSchema)
 def refund(data, payment_id):
     """Refund all or part of what was captured (Idempotency-Key required)."""
-    return service.refund(payment_id, data.get("amount"))
+    return movements.refund(payment_id, data.get("amount"))
 
 
 @blp.route("/payment-methods", methods=["POST"])
