@@ -63,16 +63,26 @@ def no_card_number_in_any_log_line():
     assert leaked == []
 
 
+CARD_COLUMN_NAMES = {"pan", "card_number", "cvc", "cvv", "security_code", "number"}
+
+
 def assert_no_card_number_stored(url: str) -> None:
+    """Checked on each test module's database before it is dropped."""
     engine = create_engine(url)
-    found = []
+    found, columns = [], []
     with engine.connect() as connection:
         inspector = inspect(connection)
         for tenant in BRANDS:
             for table in inspector.get_table_names(schema=tenant.schema):
+                columns += [
+                    f"{table}.{column['name']}"
+                    for column in inspector.get_columns(table, schema=tenant.schema)
+                    if column["name"].lower() in CARD_COLUMN_NAMES
+                ]
                 rows = connection.execute(
                     text(f'SELECT * FROM "{tenant.schema}"."{table}"')
                 )
                 found += [v for row in rows for v in row if holds_card_number(str(v))]
     engine.dispose()
+    assert columns == [], "a column is named for card data"
     assert found == [], "a card number was stored"

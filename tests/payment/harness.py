@@ -111,3 +111,22 @@ def serving(app: Flask):
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+
+
+def emitted_events(app: Flask, tenant: Tenant, event_type: str | None = None):
+    """(type, payload) of the events the service emitted for a brand, in order.
+
+    Reads ``outgoing_events`` (services/payment/events.py's stand-in outbox);
+    when ``shared.events`` is merged, read its outbox here instead.
+    """
+    from sqlalchemy import select
+
+    from services.payment.models import OutgoingEvent
+
+    with app.app_context(), tenant_scope(tenant):
+        query = select(OutgoingEvent).order_by(OutgoingEvent.occurred_at)
+        if event_type is not None:
+            query = query.where(OutgoingEvent.type == event_type)
+        events = [(e.type, e.payload) for e in db.session.scalars(query)]
+        db.session.remove()
+    return events

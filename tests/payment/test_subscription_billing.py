@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from services.cli import main
 from services.payment.billing import monthly_amount
-from services.payment.models import OutgoingEvent, Subscription, db
+from services.payment.models import Subscription, db
 from shared.tenancy import tenant_scope
-from tests.payment.harness import NORTHWIND, host
+from tests.payment.harness import NORTHWIND, emitted_events, host
 
 NORTHWIND_UNLIMITED_WELCOME10 = [
     {
@@ -97,10 +97,8 @@ def test_fourteen_months_billed_as_computed_and_a_failing_card_suspended(payment
             sid: [(c.period, c.amount, c.status, c.attempts) for c in s.charges]
             for sid, s in subs.items()
         }
-        events = db.session.scalars(
-            select(OutgoingEvent).order_by(OutgoingEvent.occurred_at)
-        ).all()
         db.session.remove()
+    events = emitted_events(app, NORTHWIND)
 
     paid = [amount for _, amount, status, _ in billed[healthy] if status == "paid"]
     captured = [
@@ -132,13 +130,15 @@ def test_fourteen_months_billed_as_computed_and_a_failing_card_suspended(payment
     assert subs[healthy].status == "active"
 
     failed = [
-        e.payload
-        for e in events
-        if e.type == "payment.subscription_charge_failed"
-        and e.payload["subscription_id"] == failing
+        payload
+        for event_type, payload in events
+        if event_type == "payment.subscription_charge_failed"
+        and payload["subscription_id"] == failing
     ]
     suspended = [
-        e.payload for e in events if e.type == "payment.subscription_suspended"
+        payload
+        for event_type, payload in events
+        if event_type == "payment.subscription_suspended"
     ]
     assert [f["next_attempt_on"] for f in failed] == [
         "2027-05-04",

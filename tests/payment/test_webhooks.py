@@ -6,10 +6,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from services.payment.models import Dispute, OutgoingEvent, db
+from services.payment.models import Dispute, db
 from services.payment.webhooks import sign_sandbox
 from shared.tenancy import tenant_scope
-from tests.payment.harness import HARBOR, NORTHWIND, host, serving
+from tests.payment.harness import HARBOR, NORTHWIND, emitted_events, host, serving
 from tests.support.stripe_standin import StripeStandIn
 
 
@@ -52,15 +52,14 @@ def post_sandbox(client, tenant, payload: bytes, header: str):
 
 
 def disputes(app, tenant, dispute_id: str) -> tuple[int, int]:
+    """Disputes recorded and ``payment.dispute_opened`` events for one dispute."""
     with app.app_context(), tenant_scope(tenant):
         rows = db.session.scalar(
             select(func.count(Dispute.id)).where(Dispute.dispute_id == dispute_id)
         )
-        events = db.session.scalars(
-            select(OutgoingEvent).where(OutgoingEvent.type == "payment.dispute_opened")
-        ).all()
         db.session.remove()
-    return rows, sum(e.payload["dispute_id"] == dispute_id for e in events)
+    events = emitted_events(app, tenant, "payment.dispute_opened")
+    return rows, sum(payload["dispute_id"] == dispute_id for _, payload in events)
 
 
 def test_a_genuine_stripe_dispute_applies_once_and_a_duplicate_changes_nothing(
@@ -208,11 +207,9 @@ def test_a_lost_dispute_delivered_by_the_stand_in_books_a_chargeback(
         ("authorisation", 2500),
         ("chargeback", 2500),
     ]
-    with app.app_context(), tenant_scope(NORTHWIND):
-        types = [
-            e.type
-            for e in db.session.scalars(select(OutgoingEvent))
-            if e.payload.get("dispute_id") == "dp_cb"
-        ]
-        db.session.remove()
+    types = [
+        event_type
+        for event_type, payload in emitted_events(app, NORTHWIND)
+        if payload.get("dispute_id") == "dp_cb"
+    ]
     assert sorted(types) == ["payment.dispute_closed", "payment.dispute_opened"]
