@@ -199,3 +199,24 @@ def test_two_billing_runs_at_once_for_the_same_day_charge_once(payment):
     print(f"4 billing runs at once: {charges} charge")
     assert charges == 1
     assert sum(charged) == 1
+
+
+def test_a_charge_that_times_out_is_retried_next_run_and_charged_once(payment):
+    from services.payment.billing import run_billing
+
+    app, accounts = payment
+    gateway = accounts["northwind"].gateway
+    subscription_id = subscribe(app, "cust-slow", "tok_approve_slow").json["id"]
+    gateway.set_token_outcome("tok_approve_slow", "timeout")
+
+    reports = []
+    for day in (date(2027, 1, 1), date(2027, 1, 2), date(2027, 1, 3)):
+        with app.app_context(), tenant_scope(NORTHWIND):
+            reports.append(run_billing(day))
+            db.session.remove()
+
+    charges = gateway.charge_count(f"sub-{subscription_id}-p1")
+    print(f"billing timed out, retried next day: {charges} charge")
+    assert [r.waiting for r in reports] == [1, 0, 0]
+    assert [len(r.charged) for r in reports] == [0, 1, 0]
+    assert charges == 1
