@@ -27,6 +27,7 @@ from services.payment.errors import (
     PaymentDeclined,
     PaymentMethodNotFound,
     PaymentNotFound,
+    PaymentStateConflict,
     ProviderRefused,
     ProviderUnavailable,
 )
@@ -203,23 +204,54 @@ def _authorise_pending(payment_id: str, *, capture: bool) -> Payment:
         db.session.commit()
         return payment
 
-    tenant = require_tenant()
     provider = gateways.provider_for(payment.provider)
-    request = AuthorisationRequest(
+    return _settle_authorisation(
+        payment, provider, lambda: provider.authorise(_request_for(payment)), capture
+    )
+
+
+def complete_authentication(payment_id: str) -> Payment:
+    """After the shopper's 3-D Secure step: authorise, or say what is still due."""
+    payment = locked_payment(payment_id)
+    if payment.status != S.REQUIRES_AUTHENTICATION:
+        db.session.rollback()
+        raise PaymentStateConflict(
+            f"a {payment.status} payment is not waiting for 3-D Secure"
+        )
+
+    provider = gateways.provider_for(payment.provider)
+    payment = _settle_authorisation(
+        payment,
+        provider,
+        lambda: provider.complete_authentication(
+            payment.provider_reference, _request_for(payment)
+        ),
+        capture=False,
+    )
+    _refuse_unless_authorised(payment)
+    return payment
+
+
+def _request_for(payment: Payment) -> AuthorisationRequest:
+    return AuthorisationRequest(
         amount=payment.amount,
         currency=payment.currency,
         token=payment.token,
         customer_id=payment.customer_id,
         order_id=payment.order_id,
         idempotency_key=provider_idempotency_key(
-            tenant.id, payment.order_id, payment.attempt, "authorise"
+            require_tenant().id, payment.order_id, payment.attempt, "authorise"
         ),
     )
+
+
+def _settle_authorisation(payment: Payment, provider, call, capture: bool) -> Payment:
+    """Run one provider authorisation call and record whatever it answered."""
     try:
-        result = provider.authorise(request)
+        result = call()
     except ProviderTimeout:
         db.session.rollback()
-        log.warning("provider_timeout", payment_id=payment_id, provider=provider.name)
+        log.warning("provider_timeout", payment_id=payment.id, provider=provider.name)
         raise ProviderUnavailable(
             "the provider did not answer in time; retry the same request"
         ) from None
@@ -272,7 +304,10 @@ def _refuse_unless_authorised(payment: Payment) -> None:
         )
     if payment.status == S.REQUIRES_AUTHENTICATION:
         raise AuthenticationRequiredProblem(
-            "the card issuer asks for 3-D Secure", payment_id=payment.id
+            "the card issuer asks for 3-D Secure; once the shopper has passed it, "
+            "POST to this payment's authentication-results",
+            payment_id=payment.id,
+            provider_reference=payment.provider_reference,
         )
 
 

@@ -82,6 +82,14 @@ def get_payment(payment_id):
     return service.get_payment(payment_id)
 
 
+@blp.route("/payments/<payment_id>/authentication-results", methods=["POST"])
+@idempotent("payment.authenticate")
+@blp.response(200, PaymentSchema)
+def complete_authentication(payment_id):
+    """After the shopper's 3-D Secure step: complete the authorisation."""
+    return service.complete_authentication(payment_id)
+
+
 @blp.route("/payments/<payment_id>/captures", methods=["POST"])
 @blp.arguments(AmountSchema)
 @idempotent("payment.capture")

@@ -295,3 +295,37 @@ def test_one_brand_cannot_read_or_move_another_brands_payment(payment):
         f"/api/payment/payments/{paid['id']}", headers={"Host": host(NORTHWIND)}
     )
     assert mine.json["status"] == "authorised"
+
+
+@pytest.mark.parametrize(
+    ("provider", "token"),
+    [("sandbox", "tok_3ds_required"), ("stripe", "pm_card_authenticationRequired")],
+)
+def test_a_3ds_payment_is_authorised_once_the_shopper_has_passed_3ds(
+    payment, stripe_standin, provider, token
+):
+    app, accounts = payment
+    shopper = Shopper(app, NORTHWIND)
+    order_id = f"o-3ds-{provider}"
+
+    asked = shopper.authorise(order_id, provider, token)
+    results = f"/payments/{asked.json['payment_id']}/authentication-results"
+    too_early = shopper.post(results)
+    if provider == "sandbox":
+        accounts["northwind"].gateway.authenticate(asked.json["provider_reference"])
+    else:
+        stripe_standin.authenticate(asked.json["provider_reference"])
+    passed = shopper.post(results)
+    again = shopper.post(results)
+
+    charges = (
+        accounts["northwind"].gateway.charge_count(order_id)
+        if provider == "sandbox"
+        else stripe_standin.charges_for(order_id)
+    )
+    assert asked.status_code == 402
+    assert too_early.json["type"].endswith("/authentication-required")
+    assert passed.status_code == 200
+    assert passed.json["status"] == "authorised"
+    assert again.status_code == 409
+    assert charges == 1

@@ -73,6 +73,15 @@ class StripeStandIn:
         with self._lock:
             self._late.extend([delay_s] * count)
 
+    def authenticate(self, intent_id: str) -> None:
+        """The shopper passed 3-D Secure: the intent is authorised (charged)."""
+        with self._lock:
+            intent = self.intents[intent_id]
+            intent["status"] = "requires_capture"
+            intent["amount_capturable"] = intent["amount"]
+            intent["latest_charge"] = f"ch_{next(self._ids):08d}"
+            self.charges_made += 1
+
     def decline(self, payment_method: str) -> None:
         self._declined.add(payment_method)
 

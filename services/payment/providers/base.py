@@ -91,6 +91,15 @@ class PaymentProvider(abc.ABC):
     @abc.abstractmethod
     def authorise(self, request: AuthorisationRequest) -> Authorisation: ...
 
+    def complete_authentication(
+        self, reference: str, request: AuthorisationRequest
+    ) -> Authorisation:
+        """The authorisation once the shopper has passed 3-D Secure.
+
+        Raises ``AuthenticationRequired`` while the shopper has not finished.
+        """
+        raise ProviderError("this provider has no 3-D Secure", code="unsupported")
+
     @abc.abstractmethod
     def capture(
         self, reference: str, amount: int, currency: str, idempotency_key: str

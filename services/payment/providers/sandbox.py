@@ -61,6 +61,8 @@ class SandboxGateway:
     _answers: dict[str, tuple[str, object]] = field(default_factory=dict)
     _outcomes: dict[str, str] = field(default_factory=dict)
     _timed_out: set[str] = field(default_factory=set)
+    _awaiting_3ds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _authenticated: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -70,6 +72,10 @@ class SandboxGateway:
     def set_token_outcome(self, token: str, outcome: str) -> None:
         """Test control: from now on this token answers with ``outcome``."""
         self._outcomes[token] = outcome
+
+    def authenticate(self, reference: str) -> None:
+        """Test control: the shopper passed 3-D Secure for this authorisation."""
+        self._authenticated.add(reference)
 
     def outcome_of(self, token: str) -> tuple[str, str, str]:
         if token in self._outcomes:
@@ -133,7 +139,9 @@ class SandboxProvider(PaymentProvider):
             if outcome == INSUFFICIENT_FUNDS:
                 raise ProviderDeclined("insufficient funds", code="insufficient_funds")
             if outcome == THREE_DS:
-                raise AuthenticationRequired("3-D Secure required")
+                reference = gateway.next_reference("sbx_3ds")
+                gateway._awaiting_3ds[reference] = (brand, last4)
+                raise AuthenticationRequired("3-D Secure required", reference=reference)
             if outcome == TIMEOUT:
                 gateway._timed_out.add(request.idempotency_key)
             reference = gateway.next_reference("sbx_auth")
@@ -151,6 +159,33 @@ class SandboxProvider(PaymentProvider):
 
         params = (request.amount, request.currency, request.token, request.order_id)
         return gateway.once(request.idempotency_key, params, charge)
+
+    def complete_authentication(
+        self, reference: str, request: AuthorisationRequest
+    ) -> Authorisation:
+        gateway = self.gateway
+        if reference not in gateway._awaiting_3ds:
+            raise ProviderError("no such authentication", code="resource_missing")
+        if reference not in gateway._authenticated:
+            raise AuthenticationRequired(
+                "3-D Secure not completed", reference=reference
+            )
+
+        def charge() -> Authorisation:
+            brand, last4 = gateway._awaiting_3ds[reference]
+            gateway.charges[reference] = SandboxCharge(
+                reference,
+                request.order_id,
+                request.token,
+                request.amount,
+                request.currency,
+            )
+            gateway.movements.append(("authorise", reference, request.amount))
+            return Authorisation(
+                reference, request.amount, request.currency, brand, last4
+            )
+
+        return gateway.once(f"3ds-{reference}", (reference,), charge)
 
     def capture(
         self, reference: str, amount: int, currency: str, idempotency_key: str

@@ -54,6 +54,24 @@ class StripeProvider(PaymentProvider):
             raise ProviderDeclined(f"payment intent is {intent.status}")
         return Authorisation(intent.id, intent.amount, intent.currency.upper())
 
+    def complete_authentication(
+        self, reference: str, request: AuthorisationRequest
+    ) -> Authorisation:
+        intent = self._call(
+            lambda params, options: self.client.v1.payment_intents.retrieve(
+                reference, params, options
+            ),
+            {},
+            None,
+        )
+        if intent.status == "requires_action":
+            raise AuthenticationRequired(
+                "3-D Secure not completed", reference=intent.id
+            )
+        if intent.status != "requires_capture":
+            raise ProviderDeclined(f"payment intent is {intent.status}")
+        return Authorisation(intent.id, intent.amount, intent.currency.upper())
+
     def capture(
         self, reference: str, amount: int, currency: str, idempotency_key: str
     ) -> Movement:
@@ -86,10 +104,11 @@ class StripeProvider(PaymentProvider):
         )
         return Movement(refund.id, refund.amount)
 
-    def _call(self, method, params: dict, idempotency_key: str):
+    def _call(self, method, params: dict, idempotency_key: str | None):
         """Call the SDK and translate its errors into the provider contract."""
+        options = {"idempotency_key": idempotency_key} if idempotency_key else {}
         try:
-            return method(params, {"idempotency_key": idempotency_key})
+            return method(params, options)
         except stripe_sdk.CardError as exc:
             code = (exc.error and exc.error.decline_code) or exc.code or "declined"
             raise ProviderDeclined("card declined", code=code) from None
