@@ -23,7 +23,14 @@ from sqlalchemy.exc import IntegrityError
 from services.payment import gateways
 from services.payment.errors import ProviderNotEnabled, WebhookRefused
 from services.payment.events import emit
-from services.payment.models import Dispute, LedgerEntry, Payment, WebhookEvent, db
+from services.payment.models import (
+    Dispute,
+    LedgerEntry,
+    Payment,
+    PaymentStatus,
+    WebhookEvent,
+    db,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -118,6 +125,8 @@ def _apply_once(provider: str, event: dict) -> dict:
         _open_dispute(provider, obj)
     elif event_type in ("charge.dispute.closed", "dispute.closed"):
         _close_dispute(provider, obj)
+    elif event_type in ("payment_intent.canceled", "authorisation.expired"):
+        _release_authorisation(obj)
 
     try:
         db.session.commit()
@@ -130,10 +139,41 @@ def _apply_once(provider: str, event: dict) -> dict:
 
 def _payment_for(obj: dict) -> Payment | None:
     reference = obj.get("payment_intent") or obj.get("payment_reference")
+    if obj.get("object") == "payment_intent":
+        reference = obj.get("id")
     if not reference:
         return None
     return db.session.scalar(
         select(Payment).where(Payment.provider_reference == reference)
+    )
+
+
+def _release_authorisation(obj: dict) -> None:
+    """The provider cancelled or expired an uncaptured authorisation."""
+    payment = _payment_for(obj)
+    if payment is None or payment.status != PaymentStatus.AUTHORISED:
+        return
+    payment.status = PaymentStatus.VOIDED
+    db.session.add(
+        LedgerEntry(
+            payment=payment,
+            kind="void",
+            amount=payment.amount,
+            currency=payment.currency,
+            provider=payment.provider,
+            provider_reference=payment.provider_reference,
+        )
+    )
+    emit(
+        db.session,
+        "payment.voided",
+        {
+            "payment_id": payment.id,
+            "order_id": payment.order_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "reason": "released_by_provider",
+        },
     )
 
 

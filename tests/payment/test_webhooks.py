@@ -213,3 +213,52 @@ def test_a_lost_dispute_delivered_by_the_stand_in_books_a_chargeback(
         if payload.get("dispute_id") == "dp_cb"
     ]
     assert sorted(types) == ["payment.dispute_closed", "payment.dispute_opened"]
+
+
+def test_an_authorisation_the_provider_cancelled_is_voided_once(
+    payment, stripe_standin
+):
+    app, accounts = payment
+    client = app.test_client()
+    paid = client.post(
+        "/api/payment/authorisations",
+        json={
+            "order_id": "o-expired",
+            "amount": 1800,
+            "currency": "GBP",
+            "provider": "stripe",
+            "payment_token": "pm_card_visa",
+            "customer": {"id": "cust-exp"},
+        },
+        headers={"Host": host(NORTHWIND), "Idempotency-Key": "exp-1"},
+    ).json
+    event = {
+        "id": "evt_pi_cancel",
+        "object": "event",
+        "type": "payment_intent.canceled",
+        "data": {
+            "object": {
+                "id": paid["provider_reference"],
+                "object": "payment_intent",
+                "status": "canceled",
+            }
+        },
+    }
+    secret = accounts["northwind"].stripe_secret
+
+    with serving(app) as base:
+        url = base + "/api/payment/webhooks/stripe"
+        statuses = [
+            stripe_standin.deliver(url, event, secret, host(NORTHWIND))
+            for _ in range(2)
+        ]
+
+    after = client.get(
+        f"/api/payment/payments/{paid['id']}", headers={"Host": host(NORTHWIND)}
+    ).json
+    assert statuses == [200, 200]
+    assert after["status"] == "voided"
+    assert [e["kind"] for e in after["ledger"]] == ["authorisation", "void"]
+    assert [
+        p["order_id"] for _, p in emitted_events(app, NORTHWIND, "payment.voided")
+    ] == ["o-expired"]
