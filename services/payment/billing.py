@@ -30,6 +30,7 @@ from services.payment.models import (
     db,
 )
 from services.payment.screening import brand_settings
+from shared.http.problems import Problem
 
 log = structlog.get_logger(__name__)
 
@@ -161,7 +162,15 @@ def run_billing(on: date) -> BillingReport:
         .order_by(SubscriptionCharge.id)
     ).all()
     for charge_id in due:
-        _attempt(charge_id, on, list(settings.dunning_days), report)
+        try:
+            _attempt(charge_id, on, list(settings.dunning_days), report)
+        except Problem as problem:
+            # e.g. the provider was disabled: this charge waits, the run goes on.
+            db.session.rollback()
+            report.waiting += 1
+            log.warning(
+                "subscription_charge_waiting", charge_id=charge_id, reason=problem.slug
+            )
     return report
 
 
