@@ -101,6 +101,7 @@ def test_requests_carrying_card_data_are_refused_naming_the_field_and_never_logg
         "message": "Card numbers and security codes are refused.",
     }
     assert "card_data_refused" in logs
+    assert "pan=[redacted]" in logs  # the access log line was written, redacted
     assert leaked == []
     assert accounts["northwind"].gateway.charge_count("o-c1") == 0
 
