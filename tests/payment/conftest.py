@@ -1,4 +1,5 @@
 import io
+import logging
 import sys
 
 import pytest
@@ -53,9 +54,13 @@ class _Tee:
 @pytest.fixture(scope="session", autouse=True)
 def no_card_number_in_any_log_line():
     """After every payment test: no card number in any line the service wrote."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
     tee = _Tee()
     configure_logging("INFO", "json", stream=tee)
     yield
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
     leaked = [
         line for line in tee.lines.getvalue().splitlines() if holds_card_number(line)
     ]
