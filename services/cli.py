@@ -9,6 +9,7 @@ import tempfile
 
 import click
 
+from services.payment.cli import payments
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -78,6 +79,9 @@ def run(host: str, port: int) -> None:
     from services.embedded import run_embedded
 
     run_embedded(settings, host, port)
+
+
+main.add_command(payments)
 
 
 if __name__ == "__main__":  # pragma: no cover
