@@ -1,0 +1,422 @@
+"""Importing a brand pack's ``channels``, ``placements`` and ``content``.
+
+The pack arrives already parsed (a dict, as read from the YAML file); the
+whole-file validation lives in ``shared/brandpack``. Here each section this
+service owns is checked again with paths into the file, then written in one
+transaction: a pack with any problem stores nothing. A re-import updates rows
+by their natural keys (channel code, placement code, entry id and locale) and
+removes pack-imported placements and content the new pack no longer has;
+placements created through the admin API are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+
+from services.channel.errors import BrandPackRefused
+from services.channel.models import (
+    AUDIENCES,
+    CUSTOMER_KINDS,
+    ChannelSettings,
+    ContentEntry,
+    Experiment,
+    ExperimentVariant,
+    Placement,
+    SalesChannel,
+    db,
+)
+
+log = structlog.get_logger(__name__)
+
+CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
+LOCALE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
+
+
+@dataclass(frozen=True)
+class PackImportReport:
+    channels: int
+    placements: int
+    content_entries: int
+    removed_placements: int
+
+
+def placement_code(raw: dict[str, Any], index_in_slot: int) -> str:
+    """A stable natural key for a placement that names none in the pack."""
+    if raw.get("code"):
+        return str(raw["code"])
+    suffix = "" if index_in_slot == 0 else f"-{index_in_slot + 1}"
+    return f"{raw.get('channel')}.{raw.get('slot')}{suffix}"
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 instant (``Z`` allowed) as an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError("needs a time zone (e.g. Z)")
+    return parsed.astimezone(UTC)
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append({"field": path, "location": "pack", "message": message})
+
+
+def validate_pack(pack: dict[str, Any]) -> list[dict[str, str]]:
+    """Every problem in the sections this service owns, each named by its path."""
+    problems = _Problems()
+    tenant = pack.get("tenant") or {}
+    if not isinstance(tenant, dict) or not LOCALE.match(str(tenant.get("locale"))):
+        problems.add("tenant.locale", "a default locale such as en-GB is required")
+
+    channel_codes = _check_channels(pack.get("channels") or [], problems)
+    content_ids = _check_content(pack.get("content") or [], problems)
+    _check_placements(
+        pack.get("placements") or [], channel_codes, content_ids, problems
+    )
+    return problems.items
+
+
+def _check_channels(channels: Any, problems: _Problems) -> set[str]:
+    if not isinstance(channels, list):
+        problems.add("channels", "must be a list")
+        return set()
+
+    codes = [c.get("code") for c in channels if isinstance(c, dict)]
+    for index, channel in enumerate(channels):
+        path = f"channels[{index}]"
+        if not isinstance(channel, dict):
+            problems.add(path, "must be a mapping")
+            continue
+        if not CODE.match(str(channel.get("code", ""))):
+            problems.add(f"{path}.code", "a lower-case code is required")
+        elif codes.count(channel["code"]) > 1:
+            problems.add(f"{path}.code", f"duplicate channel {channel['code']}")
+        if not str(channel.get("name") or "").strip():
+            problems.add(f"{path}.name", "a name is required")
+        if not isinstance(channel.get("assisted", False), bool):
+            problems.add(f"{path}.assisted", "must be true or false")
+    return {c for c in codes if isinstance(c, str)}
+
+
+def _check_content(content: Any, problems: _Problems) -> set[str]:
+    if not isinstance(content, list):
+        problems.add("content", "must be a list")
+        return set()
+
+    keys = Counter(
+        (c.get("id"), c.get("locale")) for c in content if isinstance(c, dict)
+    )
+    for index, entry in enumerate(content):
+        path = f"content[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(path, "must be a mapping")
+            continue
+        if not CODE.match(str(entry.get("id", ""))):
+            problems.add(f"{path}.id", "an entry id is required")
+        if not str(entry.get("type") or "").strip():
+            problems.add(f"{path}.type", "a content type is required")
+        if not LOCALE.match(str(entry.get("locale", ""))):
+            problems.add(f"{path}.locale", "a locale such as en-GB is required")
+        elif keys[(entry.get("id"), entry.get("locale"))] > 1:
+            problems.add(
+                f"{path}.id", f"duplicate entry {entry.get('id')} in {entry['locale']}"
+            )
+        if not isinstance(entry.get("fields"), dict):
+            problems.add(f"{path}.fields", "must be a mapping")
+    return {c.get("id") for c in content if isinstance(c, dict)}
+
+
+def _check_placements(
+    placements: Any,
+    channel_codes: set[str],
+    content_ids: set[str],
+    problems: _Problems,
+) -> None:
+    if not isinstance(placements, list):
+        problems.add("placements", "must be a list")
+        return
+
+    seen: Counter[tuple[Any, Any]] = Counter()
+    codes: Counter[str] = Counter()
+    for index, raw in enumerate(placements):
+        path = f"placements[{index}]"
+        if not isinstance(raw, dict):
+            problems.add(path, "must be a mapping")
+            continue
+        code = placement_code(raw, seen[(raw.get("channel"), raw.get("slot"))])
+        seen[(raw.get("channel"), raw.get("slot"))] += 1
+        codes[code] += 1
+        if codes[code] > 1:
+            problems.add(f"{path}.code", f"duplicate placement {code}")
+        _check_placement(raw, path, channel_codes, content_ids, problems)
+
+
+def validate_placement_for_admin(
+    raw: dict[str, Any], channel_codes: set[str]
+) -> list[dict[str, str]]:
+    """A placement sent to the admin API; its content may live in Contentful."""
+    problems = _Problems()
+    _check_placement(raw, "", channel_codes, None, problems)
+    for item in problems.items:
+        item["field"] = item["field"].lstrip(".")
+        item["location"] = "json"
+    return problems.items
+
+
+def _check_placement(
+    raw: dict[str, Any],
+    path: str,
+    channel_codes: set[str],
+    content_ids: set[str] | None,
+    problems: _Problems,
+) -> None:
+    if raw.get("channel") not in channel_codes:
+        problems.add(f"{path}.channel", f"unknown channel {raw.get('channel')}")
+    if not CODE.match(str(raw.get("slot", ""))):
+        problems.add(f"{path}.slot", "a lower-case slot name is required")
+    if not isinstance(raw.get("priority", 0), int):
+        problems.add(f"{path}.priority", "must be a whole number")
+    if _unknown_content(raw.get("content"), content_ids):
+        problems.add(f"{path}.content", f"unknown content entry {raw['content']}")
+    products = raw.get("products", [])
+    if not isinstance(products, list) or not all(isinstance(p, str) for p in products):
+        problems.add(f"{path}.products", "must be a list of product codes")
+
+    _check_schedule(raw.get("schedule"), f"{path}.schedule", problems)
+    _check_visibility(raw.get("visibility"), f"{path}.visibility", problems)
+    if raw.get("experiment") is not None:
+        _check_experiment(
+            raw["experiment"], f"{path}.experiment", content_ids, problems
+        )
+
+
+def _check_schedule(schedule: Any, path: str, problems: _Problems) -> None:
+    if schedule is None:
+        return
+    if not isinstance(schedule, dict):
+        problems.add(path, "must be a mapping with from and to")
+        return
+
+    bounds = {}
+    for key in ("from", "to"):
+        try:
+            bounds[key] = parse_instant(schedule.get(key))
+        except (TypeError, ValueError) as exc:
+            problems.add(f"{path}.{key}", f"not an ISO 8601 instant: {exc}")
+    if bounds.get("from") and bounds.get("to") and bounds["to"] <= bounds["from"]:
+        problems.add(f"{path}.to", "the schedule ends before it starts")
+
+
+def _check_visibility(visibility: Any, path: str, problems: _Problems) -> None:
+    if visibility is None:
+        return
+    if not isinstance(visibility, dict):
+        problems.add(path, "must be a mapping")
+        return
+
+    locales = visibility.get("locales", [])
+    if not isinstance(locales, list) or not all(LOCALE.match(str(v)) for v in locales):
+        problems.add(f"{path}.locales", "must be a list of locales")
+    if visibility.get("audience", "any") not in AUDIENCES:
+        problems.add(f"{path}.audience", f"one of {', '.join(AUDIENCES)}")
+    if visibility.get("customer", "any") not in CUSTOMER_KINDS:
+        problems.add(f"{path}.customer", f"one of {', '.join(CUSTOMER_KINDS)}")
+
+
+def _unknown_content(content_id: Any, content_ids: set[str] | None) -> bool:
+    if content_id is None:
+        return False
+    if not isinstance(content_id, str):
+        return True
+    return content_ids is not None and content_id not in content_ids
+
+
+def _check_experiment(
+    experiment: Any, path: str, content_ids: set[str] | None, problems: _Problems
+) -> None:
+    if not isinstance(experiment, dict):
+        problems.add(path, "must be a mapping")
+        return
+    if not CODE.match(str(experiment.get("name", ""))):
+        problems.add(f"{path}.name", "a lower-case experiment name is required")
+
+    variants = experiment.get("variants")
+    if not isinstance(variants, list) or len(variants) < 2:
+        problems.add(f"{path}.variants", "an experiment needs at least two variants")
+        return
+    keys = Counter(v.get("key") for v in variants if isinstance(v, dict))
+    for index, variant in enumerate(variants):
+        vpath = f"{path}.variants[{index}]"
+        if not isinstance(variant, dict):
+            problems.add(vpath, "must be a mapping")
+            continue
+        if not CODE.match(str(variant.get("key", ""))):
+            problems.add(f"{vpath}.key", "a variant key is required")
+        elif keys[variant["key"]] > 1:
+            problems.add(f"{vpath}.key", f"duplicate variant {variant['key']}")
+        weight = variant.get("weight")
+        if not isinstance(weight, int) or isinstance(weight, bool) or weight <= 0:
+            problems.add(f"{vpath}.weight", "must be a positive whole number")
+        if _unknown_content(variant.get("content"), content_ids):
+            problems.add(
+                f"{vpath}.content", f"unknown content entry {variant['content']}"
+            )
+
+
+def import_pack(pack: dict[str, Any]) -> PackImportReport:
+    """Validate, then write the pack's channel sections in one transaction."""
+    problems = validate_pack(pack)
+    if problems:
+        raise BrandPackRefused(
+            f"the brand pack has {len(problems)} problem(s); nothing was stored",
+            errors=problems,
+        )
+
+    try:
+        _apply_settings(pack["tenant"])
+        channels = _apply_channels(pack.get("channels") or [])
+        content = _apply_content(pack.get("content") or [])
+        kept, removed = _apply_placements(pack.get("placements") or [], channels)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+    report = PackImportReport(
+        channels=len(channels),
+        placements=kept,
+        content_entries=content,
+        removed_placements=removed,
+    )
+    log.info("brand_pack_imported", **report.__dict__)
+    return report
+
+
+def _apply_settings(tenant: dict[str, Any]) -> None:
+    settings = db.session.scalar(select(ChannelSettings))
+    if settings is None:
+        settings = ChannelSettings()
+        db.session.add(settings)
+    settings.default_locale = tenant["locale"]
+    settings.languages = list(tenant.get("languages") or [tenant["locale"]])
+
+
+def _apply_channels(raw_channels: list[dict[str, Any]]) -> dict[str, SalesChannel]:
+    existing = {c.code: c for c in db.session.scalars(select(SalesChannel))}
+    for raw in raw_channels:
+        channel = existing.get(raw["code"])
+        if channel is None:
+            channel = SalesChannel(code=raw["code"])
+            db.session.add(channel)
+            existing[raw["code"]] = channel
+        channel.name = raw["name"]
+        channel.assisted = bool(raw.get("assisted", False))
+    db.session.flush()
+    return existing
+
+
+def _apply_content(raw_entries: list[dict[str, Any]]) -> int:
+    existing = {
+        (e.entry_id, e.locale): e
+        for e in db.session.scalars(
+            select(ContentEntry).where(ContentEntry.source == "pack")
+        )
+    }
+    wanted = set()
+    for raw in raw_entries:
+        key = (raw["id"], raw["locale"])
+        wanted.add(key)
+        entry = existing.get(key)
+        if entry is None:
+            entry = ContentEntry(
+                source="pack", entry_id=raw["id"], locale=raw["locale"]
+            )
+            db.session.add(entry)
+        entry.content_type = raw["type"]
+        entry.fields = dict(raw["fields"])
+    for key, entry in existing.items():
+        if key not in wanted:
+            db.session.delete(entry)
+    return len(wanted)
+
+
+def _apply_placements(
+    raw_placements: list[dict[str, Any]], channels: dict[str, SalesChannel]
+) -> tuple[int, int]:
+    existing = {p.code: p for p in db.session.scalars(select(Placement))}
+    seen: Counter[tuple[str, str]] = Counter()
+    wanted = set()
+    for raw in raw_placements:
+        code = placement_code(raw, seen[(raw["channel"], raw["slot"])])
+        seen[(raw["channel"], raw["slot"])] += 1
+        wanted.add(code)
+        placement = existing.get(code)
+        if placement is None:
+            placement = Placement(code=code)
+            db.session.add(placement)
+        fill_placement(placement, raw, channels[raw["channel"]], source="pack")
+
+    removed = 0
+    for code, placement in existing.items():
+        if code not in wanted and placement.source == "pack":
+            db.session.delete(placement)
+            removed += 1
+    return len(wanted), removed
+
+
+def fill_placement(
+    placement: Placement, raw: dict[str, Any], channel: SalesChannel, source: str
+) -> None:
+    """Copy a placement's pack (or admin API) shape onto the row."""
+    schedule = raw.get("schedule") or {}
+    visibility = raw.get("visibility") or {}
+    placement.channel = channel
+    placement.slot = raw["slot"]
+    placement.priority = int(raw.get("priority", 0))
+    placement.starts_at = parse_instant(schedule.get("from"))
+    placement.ends_at = parse_instant(schedule.get("to"))
+    placement.content_id = raw.get("content")
+    placement.products = list(raw.get("products") or [])
+    placement.locales = list(visibility.get("locales") or [])
+    placement.audience = visibility.get("audience", "any")
+    placement.customer = visibility.get("customer", "any")
+    placement.source = source
+    _fill_experiment(placement, raw.get("experiment"))
+
+
+def _fill_experiment(placement: Placement, raw: dict[str, Any] | None) -> None:
+    if raw is None:
+        placement.experiment = None
+        return
+
+    experiment = placement.experiment
+    if experiment is None or experiment.name != raw["name"]:
+        experiment = Experiment(name=raw["name"])
+        placement.experiment = experiment
+    by_key = {v.key: v for v in experiment.variants}
+    variants = []
+    for position, raw_variant in enumerate(raw["variants"]):
+        variant = by_key.get(raw_variant["key"]) or ExperimentVariant(
+            key=raw_variant["key"]
+        )
+        variant.position = position
+        variant.weight = int(raw_variant["weight"])
+        variant.content_id = raw_variant.get("content")
+        variant.products = raw_variant.get("products")
+        variants.append(variant)
+    experiment.variants = variants
