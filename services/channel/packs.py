@@ -365,11 +365,9 @@ def _apply_placements(
         code = placement_code(raw, seen[(raw["channel"], raw["slot"])])
         seen[(raw["channel"], raw["slot"])] += 1
         wanted.add(code)
-        placement = existing.get(code)
-        if placement is None:
-            placement = Placement(code=code)
-            db.session.add(placement)
+        placement = existing.get(code) or Placement(code=code)
         fill_placement(placement, raw, channels[raw["channel"]], source="pack")
+        db.session.add(placement)
 
     removed = 0
     for code, placement in existing.items():

@@ -265,10 +265,10 @@ def save_placement(code: str, data: dict[str, Any], create: bool) -> Placement:
     problems = packs.validate_placement_for_admin(data, known_channels())
     if problems:
         raise PlacementInvalid("the placement has invalid fields", errors=problems)
+    channel = _channel(data["channel"])
     placement = existing or Placement(code=code)
-    if existing is None:
-        db.session.add(placement)
-    packs.fill_placement(placement, data, _channel(data["channel"]), source="admin")
+    packs.fill_placement(placement, data, channel, source="admin")
+    db.session.add(placement)
     db.session.commit()
     log.info("placement_saved", code=code, created=create)
     return placement

@@ -18,6 +18,7 @@ from shared.config import load_settings
 from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.http.app import runtime
 from shared.tenancy import Tenant, tenant_scope
+from shared.tenancy.registry import TenantRegistry
 
 NORTHWIND = Tenant(id="00000000-0000-0000-0000-0000000000a1", slug="northwind")
 VOLT = Tenant(id="00000000-0000-0000-0000-0000000000b2", slug="volt")
@@ -95,25 +96,40 @@ IN_CAMPAIGN = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
 def build_channel_app(
-    url: str, clock: Clock | None = None, **runtime_options: Any
+    url: str, clock: Clock | None = None, migrate: bool = True, **runtime_options: Any
 ) -> tuple[Flask, FakeCatalog, Clock]:
     settings = dataclasses.replace(load_settings(), database_urls={"channel": url})
     clock = clock or Clock(IN_CAMPAIGN)
     catalog = FakeCatalog()
     rt = service.ChannelRuntime(catalog=catalog, clock=clock, **runtime_options)
     app = create_app(settings, channel_runtime=rt)
+    if migrate:
+        migrate_brands(url)
+    runtime(app).registry.invalidate()
+    return app, catalog, clock
 
+
+def migrate_brands(url: str) -> None:
+    """Every brand's schema at head and in the local registry, as provisioning does."""
     engine = migration_engine(url)
     upgrade_platform(engine, "channel")
     for tenant in BRANDS:
         upgrade_tenant(engine, "channel", tenant.slug)
+    registry = TenantRegistry(engine, "localhost")
     with engine.begin() as connection:
         for tenant in BRANDS:
-            runtime(app).registry.upsert(
+            registry.upsert(
                 connection, tenant_id=tenant.id, slug=tenant.slug, status="active"
             )
     engine.dispose()
-    return app, catalog, clock
+
+
+def dispose(app: Flask) -> None:
+    from services.channel.models import db
+
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def import_demo_pack(app: Flask, catalog: FakeCatalog, tenant: Tenant) -> dict:

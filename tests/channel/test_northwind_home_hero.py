@@ -20,12 +20,17 @@ def test_the_web_home_hero_shows_the_winter_unlimited_banner_in_english(channel_
     body = _hero(app.test_client(), "en-GB")
 
     [item] = body["items"]
-    print(f"\nen-GB hero: {item['content']['fields']['headline']!r}, {item['products']}")
+    print(
+        f"\nen-GB hero: {item['content']['fields']['headline']!r}, {item['products']}"
+    )
     assert item["placement"] == "web.home-hero"
     assert item["content"]["id"].startswith("hero-winter-unlimited")
     assert item["content"]["locale"] == "en-GB"
     assert [p["code"] for p in item["products"]] == ["plan-unlimited"]
-    assert item["window"] == {"from": "2026-11-20T00:00:00Z", "to": "2027-01-31T23:59:59Z"}
+    assert item["window"] == {
+        "from": "2026-11-20T00:00:00Z",
+        "to": "2027-01-31T23:59:59Z",
+    }
 
 
 def test_the_web_home_hero_is_welsh_for_a_welsh_visitor(channel_app):
@@ -110,7 +115,8 @@ def test_a_shopper_cannot_ask_for_another_date(channel_app):
     client = app.test_client()
 
     public = client.get(
-        HERO.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z", headers=host(NORTHWIND)
+        HERO.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
+        headers=host(NORTHWIND),
     )
     preview = client.get(
         PREVIEW.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
