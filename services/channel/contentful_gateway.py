@@ -3,8 +3,9 @@
 One ``contentful.Client`` per brand and settings, built with
 ``content_type_cache=False`` so that building it makes no network call (and
 so a brand's client never depends on the SDK's process-wide content type
-cache keyed by space id). Rate-limit retries are off: the SDK would sleep in
-the request path; we serve the last good copy instead and try again later.
+cache keyed by space id). Rate-limit retries and waits are off: the SDK
+would sleep in the request path; we serve the last good copy instead and
+try again later.
 """
 
 from __future__ import annotations
@@ -125,5 +126,8 @@ class ContentfulGateways:
             https=https,
             timeout_s=self.timeout_s,
             content_type_cache=False,
+            # The SDK sleeps for the reset time even with no retries left,
+            # unless that time exceeds max_rate_limit_wait: never sleep here.
             max_rate_limit_retries=0,
+            max_rate_limit_wait=0,
         )
