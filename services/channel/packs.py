@@ -79,6 +79,9 @@ class _Problems:
 def validate_pack(pack: dict[str, Any]) -> list[dict[str, str]]:
     """Every problem in the sections this service owns, each named by its path."""
     problems = _Problems()
+    if not isinstance(pack, dict):
+        problems.add("_schema", "a brand pack is a mapping of sections")
+        return problems.items
     tenant = pack.get("tenant") or {}
     if not isinstance(tenant, dict) or not LOCALE.match(str(tenant.get("locale"))):
         problems.add("tenant.locale", "a default locale such as en-GB is required")
@@ -96,7 +99,7 @@ def _check_channels(channels: Any, problems: _Problems) -> set[str]:
         problems.add("channels", "must be a list")
         return set()
 
-    codes = [c.get("code") for c in channels if isinstance(c, dict)]
+    codes: list[str] = []
     for index, channel in enumerate(channels):
         path = f"channels[{index}]"
         if not isinstance(channel, dict):
@@ -104,13 +107,15 @@ def _check_channels(channels: Any, problems: _Problems) -> set[str]:
             continue
         if not CODE.match(str(channel.get("code", ""))):
             problems.add(f"{path}.code", "a lower-case code is required")
-        elif codes.count(channel["code"]) > 1:
+        elif channel["code"] in codes:
             problems.add(f"{path}.code", f"duplicate channel {channel['code']}")
+        else:
+            codes.append(channel["code"])
         if not str(channel.get("name") or "").strip():
             problems.add(f"{path}.name", "a name is required")
         if not isinstance(channel.get("assisted", False), bool):
             problems.add(f"{path}.assisted", "must be true or false")
-    return {c for c in codes if isinstance(c, str)}
+    return set(codes)
 
 
 def _check_content(content: Any, problems: _Problems) -> set[str]:
@@ -118,9 +123,7 @@ def _check_content(content: Any, problems: _Problems) -> set[str]:
         problems.add("content", "must be a list")
         return set()
 
-    keys = Counter(
-        (c.get("id"), c.get("locale")) for c in content if isinstance(c, dict)
-    )
+    keys: set[tuple[Any, Any]] = set()
     for index, entry in enumerate(content):
         path = f"content[{index}]"
         if not isinstance(entry, dict):
@@ -132,10 +135,11 @@ def _check_content(content: Any, problems: _Problems) -> set[str]:
             problems.add(f"{path}.type", "a content type is required")
         if not LOCALE.match(str(entry.get("locale", ""))):
             problems.add(f"{path}.locale", "a locale such as en-GB is required")
-        elif keys[(entry.get("id"), entry.get("locale"))] > 1:
+        elif (entry.get("id"), entry["locale"]) in keys:
             problems.add(
                 f"{path}.id", f"duplicate entry {entry.get('id')} in {entry['locale']}"
             )
+        keys.add((entry.get("id"), entry.get("locale")))
         if not isinstance(entry.get("fields"), dict):
             problems.add(f"{path}.fields", "must be a mapping")
     return {c.get("id") for c in content if isinstance(c, dict)}
@@ -259,7 +263,7 @@ def _check_experiment(
     if not isinstance(variants, list) or len(variants) < 2:
         problems.add(f"{path}.variants", "an experiment needs at least two variants")
         return
-    keys = Counter(v.get("key") for v in variants if isinstance(v, dict))
+    keys: set[Any] = set()
     for index, variant in enumerate(variants):
         vpath = f"{path}.variants[{index}]"
         if not isinstance(variant, dict):
@@ -267,8 +271,9 @@ def _check_experiment(
             continue
         if not CODE.match(str(variant.get("key", ""))):
             problems.add(f"{vpath}.key", "a variant key is required")
-        elif keys[variant["key"]] > 1:
+        elif variant["key"] in keys:
             problems.add(f"{vpath}.key", f"duplicate variant {variant['key']}")
+        keys.add(variant.get("key"))
         weight = variant.get("weight")
         if not isinstance(weight, int) or isinstance(weight, bool) or weight <= 0:
             problems.add(f"{vpath}.weight", "must be a positive whole number")
