@@ -135,6 +135,10 @@ class ContentfulContent:
                     reason=str(exc),
                     copies=len(rows),
                 )
+                if not rows:
+                    # Never fetched yet: the pack's copy, if it has one, is
+                    # better than an empty banner.
+                    return PackContent().entry(entry_id, chain)
             else:
                 if fetched is None:
                     self.misses.remember(miss_key)

@@ -60,7 +60,7 @@ def _contentful_app(url, standin, max_age):
     app, catalog, clock = build_channel_app(
         url,
         migrate=False,
-        contentful=ContentfulGateways(timeout_s=0.5),
+        contentful=ContentfulGateways(timeout_s=1.0),
         content_max_age=max_age,
     )
     for tenant in BRANDS:
@@ -144,7 +144,7 @@ def test_contentful_failing_still_serves_the_last_good_copy(
     )
     assert answers == [("Unlimited, half price (v1)", "contentful")] * 5
     assert asked >= 1
-    assert max(timings) < 1.5
+    assert max(timings) < 2.5
     if failure == "slow":
         assert asked <= 3, "the circuit breaker stops asking a slow Contentful"
 

@@ -1,6 +1,5 @@
 """Impressions, clicks and conversions per variant, with a significance check."""
 
-
 from services.channel import service
 from services.channel.experiments import two_proportion_z_test
 from services.channel.models import db

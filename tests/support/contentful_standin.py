@@ -50,7 +50,7 @@ class ContentfulStandin:
     locales: tuple[str, ...] = ("en-GB", "cy-GB")
     entries: dict[str, StandinEntry] = field(default_factory=dict)
     mode: str = "ok"
-    delay_s: float = 3.0
+    delay_s: float = 5.0
     rate_limit_reset_s: int = 7
     requests: list[str] = field(default_factory=list)
 
