@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, channel_runtime=None) -> Flask:
         description=package.__doc__ or "",
     )
     rt = runtime(app)
-    rt.extras["channel"] = channel_runtime or service.ChannelRuntime()
+    rt.extras["channel"] = channel_runtime or service.runtime_from(rt.settings)
     # Contentful signs the exact bytes it sends, with its own media type.
     rt.raw_body_endpoints.add("channel.contentful_webhook")
     return app

@@ -57,6 +57,7 @@ from services.channel.models import (
 from services.channel.placements import SlotRequest, fill_slot
 from services.channel.secrets import open_secret, seal_secret
 from services.channel.webhooks import TOPIC, webhook_is_genuine
+from shared.config import Settings
 from shared.tenancy import Tenant
 
 log = structlog.get_logger(__name__)
@@ -76,6 +77,14 @@ class ChannelRuntime:
     content_max_age: timedelta = timedelta(minutes=5)
     webhook_tolerance: timedelta = timedelta(minutes=5)
     misses: RecentMisses = field(default_factory=lambda: RecentMisses(ttl_s=60.0))
+
+
+def runtime_from(settings: Settings) -> ChannelRuntime:
+    return ChannelRuntime(
+        catalog=CatalogClients(timeout_s=settings.http_timeout_s),
+        contentful=ContentfulGateways(timeout_s=settings.contentful_timeout_s),
+        content_max_age=timedelta(seconds=settings.content_max_age_s),
+    )
 
 
 # -- storefront ---------------------------------------------------------------

@@ -243,3 +243,15 @@ def test_an_unpublish_webhook_takes_the_banner_down(cached, standin):
     [item] = hero["items"]
     assert item["content"] is None
     assert [p["code"] for p in item["products"]] == ["plan-unlimited"]
+
+
+def test_contentful_down_before_the_first_fetch_shows_the_packs_copy(
+    always_refreshing, standin
+):
+    app, _ = always_refreshing
+    standin.mode = "down"
+
+    headline = _headline(app.test_client())
+
+    print(f"\nContentful never reached: {headline}")
+    assert headline == ("Unlimited data, half the price", "pack")
