@@ -69,5 +69,9 @@ def migrate(service: str | None) -> None:
         )
 
 
+from services.channel.cli import channel_commands  # noqa: E402 - registered last
+
+main.add_command(channel_commands)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import or_, select
@@ -100,8 +100,8 @@ def fill_slot(
                 "content": resolved.as_dict() if resolved else None,
                 "products": products,
                 "window": {
-                    "from": _iso(placement.starts_at),
-                    "to": _iso(placement.ends_at),
+                    "from": iso_utc(placement.starts_at),
+                    "to": iso_utc(placement.ends_at),
                 },
             }
         )
@@ -122,5 +122,10 @@ def _shown_products(
     return shown
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+def iso_utc(moment: datetime | None) -> str | None:
+    """An instant as ``...Z``; SQLite hands back naive datetimes, stored as UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

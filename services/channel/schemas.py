@@ -3,6 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from services.channel.placements import iso_utc
+
 LOCALE = validate.Regexp(r"^[a-z]{2,3}(-[A-Z]{2})?$", error="a locale such as cy-GB")
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{0,79}$", error="a lower-case code")
 
@@ -117,7 +119,7 @@ class PlacementSchema(ma.Schema):
     content = ma.fields.String(attribute="content_id")
     products = ma.fields.List(ma.fields.String())
     schedule = ma.fields.Function(
-        lambda p: {"from": _iso(p.starts_at), "to": _iso(p.ends_at)}
+        lambda p: {"from": iso_utc(p.starts_at), "to": iso_utc(p.ends_at)}
     )
     visibility = ma.fields.Function(
         lambda p: {"locales": p.locales, "audience": p.audience, "customer": p.customer}
@@ -141,10 +143,6 @@ class PlacementSchema(ma.Schema):
         )
     )
     source = ma.fields.String()
-
-
-def _iso(moment):
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
 class ContentfulSettingsSchema(ma.Schema):

@@ -54,7 +54,7 @@ from services.channel.models import (
     SalesChannel,
     db,
 )
-from services.channel.placements import SlotRequest, fill_slot
+from services.channel.placements import SlotRequest, fill_slot, iso_utc
 from services.channel.secrets import open_secret, seal_secret
 from services.channel.webhooks import TOPIC, webhook_is_genuine
 from shared.config import Settings
@@ -126,7 +126,7 @@ def resolve_slot(
         "slot": request.slot,
         "locale": request.locale,
         "locale_chain": chain,
-        "at": moment.isoformat().replace("+00:00", "Z"),
+        "at": iso_utc(moment),
         "preview": at is not None,
         "items": items,
     }
