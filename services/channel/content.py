@@ -19,6 +19,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from services.channel.contentful_gateway import (
     ContentfulUnavailable,
@@ -146,9 +147,17 @@ class ContentfulContent:
                     rows = []
                 else:
                     self.misses.forget(miss_key)
-                    rows = store_entry(fetched, self.now)
+                    rows = self._keep(fetched)
 
         return _pick(rows, chain)
+
+    def _keep(self, fetched: FetchedEntry) -> list[ContentEntry]:
+        """Store the fresh copy; if another request stored it first, read theirs."""
+        try:
+            with db.session.begin_nested():
+                return store_entry(fetched, self.now)
+        except IntegrityError:
+            return self._rows(fetched.entry_id)
 
     def _rows(self, entry_id: str) -> list[ContentEntry]:
         return list(

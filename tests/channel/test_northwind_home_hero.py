@@ -102,7 +102,12 @@ def test_staff_preview_what_the_hero_shows_on_a_date(channel_app):
         assert answer.status_code == 200, answer.get_json()
         shown[day] = [i["content"]["id"] for i in answer.get_json()["items"]]
 
+    public_for_staff = client.get(
+        HERO.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
+        headers={**host(NORTHWIND), **STAFF},
+    ).get_json()
     print(f"\nstaff preview of web/home-hero: {shown}")
+    assert public_for_staff["preview"] is True and public_for_staff["items"] == []
     assert shown == {
         "2026-11-01": [],
         "2026-12-24": ["hero-winter-unlimited"],
