@@ -69,6 +69,17 @@ def migrate(service: str | None) -> None:
         )
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def run(host: str, port: int) -> None:
+    """Run all six services in one process on the embedded default."""
+    settings = settings_or_exit()
+    from services.embedded import run_embedded
+
+    run_embedded(settings, host, port)
+
+
 from services.channel.cli import channel_commands  # noqa: E402 - registered last
 
 main.add_command(channel_commands)
