@@ -29,10 +29,14 @@ STAFF = {"X-Telecart-Roles": "tenant_admin"}
 
 
 def brands_dir() -> Path:
-    """The demo brand packs: $TELECART_BRANDS_DIR or shared/data/brands nearby."""
+    """The demo brand packs: $TELECART_BRANDS_DIR, the copy the repo ships, or
+    shared/data/brands nearby."""
     if os.environ.get("TELECART_BRANDS_DIR"):
         return Path(os.environ["TELECART_BRANDS_DIR"])
     here = Path(__file__).resolve()
+    shipped = here.parents[2] / "services" / "tenant" / "demo_packs"
+    if (shipped / "northwind.yaml").exists():
+        return shipped
     for parent in here.parents:
         candidate = parent / "shared" / "data" / "brands"
         if (candidate / "northwind.yaml").exists():
