@@ -7,7 +7,6 @@ request, an event handler or a CLI command.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,31 +15,25 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
-from services.channel import packs
+from services.channel import pack_checks, packs
 from services.channel.catalog import CatalogClients, ProductAvailability
 from services.channel.content import (
     ContentfulContent,
     PackContent,
     RecentMisses,
     locale_chain,
-    remove_entry,
-    store_entry,
 )
 from services.channel.contentful_gateway import (
     ContentfulGateways,
-    FetchedEntry,
-    localized_fields,
 )
 from services.channel.errors import (
     ChannelExists,
     ChannelNotFound,
     ChannelNotSetUp,
-    ContentfulNotConfigured,
     InvalidEvent,
     PlacementExists,
     PlacementInvalid,
     PlacementNotFound,
-    WebhookRefused,
 )
 from services.channel.experiments import (
     placement_results,
@@ -55,8 +48,6 @@ from services.channel.models import (
     db,
 )
 from services.channel.placements import SlotRequest, fill_slot, iso_utc
-from services.channel.secrets import open_secret, seal_secret
-from services.channel.webhooks import TOPIC, webhook_is_genuine
 from shared.config import Settings
 from shared.tenancy import Tenant
 
@@ -101,7 +92,7 @@ def resolve_slot(
     no exposure)."""
     now = rt.clock()
     moment = at or now
-    settings = _settings()
+    settings = channel_settings()
     if (
         db.session.scalar(
             select(SalesChannel.id).where(SalesChannel.code == request.channel)
@@ -132,7 +123,7 @@ def resolve_slot(
     }
 
 
-def _settings() -> ChannelSettings:
+def channel_settings() -> ChannelSettings:
     settings = db.session.scalar(select(ChannelSettings))
     if settings is None:
         raise ChannelNotSetUp("import the brand pack first")
@@ -271,7 +262,7 @@ def save_placement(code: str, data: dict[str, Any], create: bool) -> Placement:
     if not create and existing is None:
         raise PlacementNotFound(f"no placement {code}")
 
-    problems = packs.validate_placement_for_admin(data, known_channels())
+    problems = pack_checks.validate_placement_for_admin(data, known_channels())
     if problems:
         raise PlacementInvalid("the placement has invalid fields", errors=problems)
     channel = _channel(data["channel"])
@@ -294,76 +285,3 @@ def delete_placement(code: str) -> None:
 
 def placement_stats(code: str) -> dict[str, Any]:
     return placement_results(get_placement(code))
-
-
-def configure_contentful(data: dict[str, Any]) -> ChannelSettings:
-    """Point the brand at its Contentful space; secrets are stored sealed."""
-    settings = _settings()
-    settings.contentful_space = data["space"]
-    settings.contentful_environment = data.get("environment", "master")
-    settings.contentful_token_sealed = seal_secret(data["access_token"])
-    settings.contentful_webhook_secret_sealed = seal_secret(data["webhook_secret"])
-    settings.contentful_api_url = data.get("api_url")
-    db.session.commit()
-    log.info("contentful_configured", space=settings.contentful_space)
-    return settings
-
-
-def receive_contentful_webhook(
-    rt: ChannelRuntime,
-    *,
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    body: bytes,
-) -> dict[str, Any]:
-    """Apply a signed publish/unpublish webhook to the brand's content copy."""
-    settings = _settings()
-    if not settings.uses_contentful or not settings.contentful_webhook_secret_sealed:
-        raise ContentfulNotConfigured("this brand has no Contentful space")
-
-    now = rt.clock()
-    genuine = webhook_is_genuine(
-        secret=open_secret(settings.contentful_webhook_secret_sealed),
-        method=method,
-        path=path,
-        headers=headers,
-        body=body,
-        now=now,
-        tolerance=rt.webhook_tolerance,
-    )
-    if not genuine:
-        log.warning("contentful_webhook_refused", path=path)
-        raise WebhookRefused("signature or timestamp check failed")
-
-    topic = {k.lower(): v for k, v in headers.items()}.get(TOPIC, "")
-    try:
-        document = json.loads(body)
-        sys = document["sys"]
-        entry_id = sys["id"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InvalidEvent("the webhook body is not a Contentful entry") from exc
-
-    action = topic.rsplit(".", 1)[-1]
-    if not topic.startswith("ContentManagement.Entry.") or action not in (
-        "publish",
-        "unpublish",
-        "delete",
-        "archive",
-    ):
-        return {"topic": topic, "applied": False}
-
-    if action == "publish":
-        store_entry(
-            FetchedEntry(
-                entry_id=entry_id,
-                content_type=sys["contentType"]["sys"]["id"],
-                fields_by_locale=localized_fields(document.get("fields") or {}),
-            ),
-            now,
-        )
-    else:
-        remove_entry(entry_id)
-    db.session.commit()
-    log.info("contentful_webhook_applied", topic=topic, entry_id=entry_id)
-    return {"topic": topic, "entry": entry_id, "applied": True}

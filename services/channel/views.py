@@ -6,7 +6,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.channel import schemas, service
+from services.channel import contentful_hooks, schemas, service
 from services.channel.access import is_staff, require_staff
 from services.channel.errors import StaffOnly
 from services.channel.placements import SlotRequest
@@ -85,7 +85,7 @@ def storefront_events(body):
 @blp.response(200)
 def contentful_webhook():
     """Contentful's publish/unpublish webhook for this brand (signed)."""
-    return service.receive_contentful_webhook(
+    return contentful_hooks.receive_contentful_webhook(
         _rt(),
         method=request.method,
         path=request.full_path.rstrip("?"),
@@ -173,4 +173,4 @@ def placement_results(code):
 @blp.response(200, schemas.ContentfulSettingsAnswerSchema)
 def contentful_settings(body):
     _staff_only()
-    return service.configure_contentful(body)
+    return contentful_hooks.configure_contentful(body)
