@@ -9,6 +9,7 @@ import tempfile
 
 import click
 
+from services.channel.cli import channel_commands
 from services.payment.cli import payments
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
@@ -81,8 +82,9 @@ def run(host: str, port: int) -> None:
     run_embedded(settings, host, port)
 
 
-main.add_command(payments)
-
+# Each service's own commands, kept in that service's cli.py.
+for command in (channel_commands, payments):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
