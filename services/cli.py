@@ -69,5 +69,9 @@ def migrate(service: str | None) -> None:
         )
 
 
+from services.tenant.cli import tenants  # noqa: E402 - registered after main
+
+main.add_command(tenants)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
