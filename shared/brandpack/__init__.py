@@ -7,7 +7,13 @@ catalog and channel services all read packs through this one module, so a
 pack that passes here is one that every section owner can import.
 """
 
-from shared.brandpack.loader import BrandPack, PackProblem, PackRefused, load_pack
+from shared.brandpack.loader import (
+    BrandPack,
+    PackProblem,
+    PackRefused,
+    load_pack,
+    parse_pack,
+)
 from shared.brandpack.validate import validate_pack, validate_tenant
 
 __all__ = [

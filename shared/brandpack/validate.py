@@ -9,7 +9,6 @@ declares. Paths read like the file: ``products[3].variants[0].sku``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -599,10 +598,13 @@ def _unknown_type(kind: Any) -> str:
     return f"unknown product type {kind!r} (known: {', '.join(PRODUCT_TYPES)})"
 
 
-def _path_order(problem: PackProblem) -> tuple[Iterable[Any], ...]:
-    """Sort ``products[10]`` after ``products[9]``, as a reader expects."""
+def _path_order(problem: PackProblem) -> tuple:
+    """File order: sections as a pack lists them, ``products[10]`` after ``[9]``."""
+    section = re.split(r"[.\[]", problem.path, maxsplit=1)[0]
+    rank = SECTIONS.index(section) if section in SECTIONS else len(SECTIONS)
     parts = re.split(r"(\d+)", problem.path)
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts), problem.message
+    keyed = tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+    return rank, keyed, problem.message
 
 
 def validate_tenant(data: Any) -> list[PackProblem]:
