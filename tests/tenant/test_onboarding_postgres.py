@@ -48,8 +48,12 @@ def test_the_three_demo_brands_onboard_and_each_becomes_active(postgres_url):
 
     handed = [e["payload"] for e in bus.of_type("tenant.pack_imported")]
     northwind = yaml.safe_load((brands_dir() / "northwind.yaml").read_text())
-    catalog = next(h for h in handed if h["slug"] == "northwind" and h["service"] == "catalog")
-    channel = next(h for h in handed if h["slug"] == "northwind" and h["service"] == "channel")
+    catalog = next(
+        h for h in handed if h["slug"] == "northwind" and h["service"] == "catalog"
+    )
+    channel = next(
+        h for h in handed if h["slug"] == "northwind" and h["service"] == "channel"
+    )
     assert catalog["sections"]["products"] == northwind["products"]
     assert channel["sections"]["placements"] == northwind["placements"]
     assert set(catalog["sections"]) == {"products", "rules", "cross_sell"}
@@ -75,9 +79,11 @@ def test_onboarding_a_pack_again_updates_the_brand_instead_of_duplicating_it(
     updated = bus.of_type("tenant.updated")[-1]["payload"]
     assert updated["name"] == "Volt Mobile"
     with app.app_context():
-        actions = app.extensions["telecart"].db.session.scalars(
-            select(AuditEntry.action).order_by(AuditEntry.seq)
-        ).all()
+        actions = (
+            app.extensions["telecart"]
+            .db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq))
+            .all()
+        )
     assert actions == ["tenant.create", "tenant.update"]
 
 

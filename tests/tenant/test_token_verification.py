@@ -175,7 +175,8 @@ def test_a_rotated_in_key_is_fetched_when_a_token_names_it(jwks):
     jwks.document = {"keys": [SIGNING_JWK, newer_jwk]}
     clock.now += 11  # well inside the TTL: the unknown kid causes the refresh
 
-    accepted = verifier.verify(signed(claims(), key=newer, kid="k2"), tenant_id=VOLT)
+    token = signed(claims(tid=VOLT), key=newer, kid="k2")
+    accepted = verifier.verify(token, tenant_id=VOLT)
 
     assert accepted["tid"] == VOLT
     assert jwks.hits == 2
