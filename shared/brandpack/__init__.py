@@ -21,6 +21,7 @@ __all__ = [
     "PackProblem",
     "PackRefused",
     "load_pack",
+    "parse_pack",
     "validate_pack",
     "validate_tenant",
 ]

@@ -1,6 +1,7 @@
 """A brand pack is checked whole, and every problem is named by its path."""
 
 import copy
+
 import pytest
 import yaml
 
