@@ -74,55 +74,55 @@ def operator_token():
 
 
 @operator_blp.route("/tenants", methods=["POST"])
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(BrandInSchema)
 @operator_blp.response(201, BrandSchema)
-@requires_auth(roles=OPERATOR)
 def create_tenant(body):
     """Create a brand; it is ``provisioning`` until every service is ready."""
     return _view(service.create_brand(_w(), body, _actor()))
 
 
 @operator_blp.route("/tenants", methods=["GET"])
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(BrandQuerySchema, location="query")
 @operator_blp.response(200, BrandSchema(many=True))
-@requires_auth(roles=OPERATOR)
 def list_tenants(query):
     return [_view(b) for b in service.list_brands(_w(), query.get("status"))]
 
 
 @operator_blp.route("/tenants/<tenant_id>", methods=["GET"])
-@operator_blp.response(200, BrandSchema)
 @requires_auth(roles=OPERATOR)
+@operator_blp.response(200, BrandSchema)
 def read_tenant(tenant_id):
     return _view(service.get_brand(_w(), tenant_id))
 
 
 @operator_blp.route("/tenants/<tenant_id>", methods=["PATCH"])
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(BrandPatchSchema)
 @operator_blp.response(200, BrandSchema)
-@requires_auth(roles=OPERATOR)
 def update_tenant(body, tenant_id):
     return _view(service.update_brand(_w(), tenant_id, body, _actor()))
 
 
 @operator_blp.route("/tenants/<tenant_id>/suspend", methods=["POST"])
-@operator_blp.response(200, BrandSchema)
 @requires_auth(roles=OPERATOR)
+@operator_blp.response(200, BrandSchema)
 def suspend_tenant(tenant_id):
     """Suspend: every service refuses the brand's storefront traffic (403)."""
     return _view(service.suspend_brand(_w(), tenant_id, _actor()))
 
 
 @operator_blp.route("/tenants/<tenant_id>/resume", methods=["POST"])
-@operator_blp.response(200, BrandSchema)
 @requires_auth(roles=OPERATOR)
+@operator_blp.response(200, BrandSchema)
 def resume_tenant(tenant_id):
     return _view(service.resume_brand(_w(), tenant_id, _actor()))
 
 
 @operator_blp.route("/tenants/<tenant_id>/provisioning")
-@operator_blp.response(200, ProvisioningSchema)
 @requires_auth(roles=OPERATOR)
+@operator_blp.response(200, ProvisioningSchema)
 def tenant_provisioning(tenant_id):
     """Which services answered, which are missing, and whether it timed out."""
     w = _w()
@@ -134,9 +134,9 @@ def tenant_provisioning(tenant_id):
 
 
 @operator_blp.route("/tenants/<tenant_id>/staff", methods=["POST"])
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(RegistrationSchema)
 @operator_blp.response(201, AccountSchema)
-@requires_auth(roles=OPERATOR)
 def create_staff(body, tenant_id):
     """A staff account (role tenant_admin) of the brand."""
     w = _w()
@@ -153,9 +153,9 @@ def create_staff(body, tenant_id):
 
 
 @operator_blp.route("/tenants/<tenant_id>/clients", methods=["POST"])
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(ClientInSchema)
 @operator_blp.response(201, ClientSchema)
-@requires_auth(roles=OPERATOR)
 def create_client(body, tenant_id):
     """A machine client (client_credentials) of the brand; secret shown once."""
     w = _w()
@@ -172,17 +172,17 @@ def create_client(body, tenant_id):
 
 
 @operator_blp.route("/tenants/<tenant_id>/secrets")
-@operator_blp.response(200, SecretSchema(many=True))
 @requires_auth(roles=OPERATOR)
+@operator_blp.response(200, SecretSchema(many=True))
 def list_tenant_secrets(tenant_id):
     w = _w()
     return identity.list_secrets(w, service.get_brand(w, tenant_id))
 
 
 @operator_blp.route("/tenants/<tenant_id>/secrets/<name>", methods=["PUT"])
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(SecretInSchema)
 @operator_blp.response(200, SecretSchema)
-@requires_auth(roles=OPERATOR)
 def put_tenant_secret(body, tenant_id, name):
     w = _w()
     brand = service.get_brand(w, tenant_id)
@@ -190,9 +190,9 @@ def put_tenant_secret(body, tenant_id, name):
 
 
 @operator_blp.route("/tenants/<tenant_id>/usage")
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(UsageQuerySchema, location="query")
 @operator_blp.response(200, UsageDaySchema(many=True))
-@requires_auth(roles=OPERATOR)
 def tenant_usage(query, tenant_id):
     """Orders, active baskets and API requests per day, for billing."""
     w = _w()
@@ -201,9 +201,9 @@ def tenant_usage(query, tenant_id):
 
 
 @operator_blp.route("/operator/audit")
+@requires_auth(roles=OPERATOR)
 @operator_blp.arguments(AuditQuerySchema, location="query")
 @operator_blp.response(200, AuditEntrySchema(many=True))
-@requires_auth(roles=OPERATOR)
 def platform_audit(query):
     """The whole audit trail, or one brand's with ``tenant_id``."""
     return audit_views.query(_w(), query)

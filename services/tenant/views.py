@@ -92,8 +92,8 @@ def register_customer(body):
 
 
 @blp.route("/accounts/me")
-@blp.response(200, AccountSchema)
 @requires_auth(roles=["customer", "tenant_admin"])
+@blp.response(200, AccountSchema)
 def who_am_i():
     """The signed-in account (token of this brand only)."""
     claims = current_claims()
@@ -106,26 +106,26 @@ def who_am_i():
 
 
 @blp.route("/audit")
+@requires_auth(roles=["tenant_admin"])
 @blp.arguments(AuditQuerySchema, location="query")
 @blp.response(200, AuditEntrySchema(many=True))
-@requires_auth(roles=["tenant_admin"])
 def brand_audit(query):
     """The audit trail of this brand, for its tenant admins."""
     return audit_views.query(_w(), {**query, "tenant_id": require_tenant().id})
 
 
 @blp.route("/secrets")
-@blp.response(200, SecretSchema(many=True))
 @requires_auth(roles=["tenant_admin"])
+@blp.response(200, SecretSchema(many=True))
 def brand_secrets():
     """The brand's secrets, masked (…abcd)."""
     return identity.list_secrets(_w(), _brand())
 
 
 @blp.route("/secrets/<name>", methods=["PUT"])
+@requires_auth(roles=["tenant_admin"])
 @blp.arguments(SecretInSchema)
 @blp.response(200, SecretSchema)
-@requires_auth(roles=["tenant_admin"])
 def put_brand_secret(body, name):
     """Store a secret (encrypted at rest); the answer shows it masked."""
     from services.tenant.audit import Actor
@@ -135,11 +135,16 @@ def put_brand_secret(body, name):
 
 
 @blp.route("/.well-known/openid-configuration")
-@blp.route("/.well-known/oauth-authorization-server")
-def discovery():
-    """OAuth 2.0 authorization server metadata (RFC 8414) for this host."""
+def openid_configuration():
+    """OpenID discovery document for this host's token endpoint."""
     base = request.host_url.rstrip("/") + "/api/tenant"
     return jsonify(oauth.discovery_document(_w().settings.jwt_issuer, base))
+
+
+@blp.route("/.well-known/oauth-authorization-server")
+def oauth_metadata():
+    """OAuth 2.0 authorization server metadata (RFC 8414), the same document."""
+    return openid_configuration()
 
 
 @blp.route("/oauth/token", methods=["POST"])

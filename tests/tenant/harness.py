@@ -132,3 +132,16 @@ def create_active_brand(app: Flask, token: str, slug: str) -> dict[str, Any]:
     brand = created.get_json()
     answer_ready(app, brand["id"])
     return brand
+
+
+def sign_in(app: Flask, host: str, email: str, password: str, client_id: str):
+    return app.test_client().post(
+        "/api/tenant/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": email,
+            "password": password,
+            "client_id": client_id,
+        },
+        headers={"Host": host},
+    )
