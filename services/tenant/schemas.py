@@ -27,9 +27,20 @@ class BrandInSchema(ma.Schema):
     settings = ma.fields.Dict()
 
 
-class BrandPatchSchema(BrandInSchema):
-    class Meta:
-        partial = True
+class BrandPatchSchema(ma.Schema):
+    """Only the fields sent change; ``settings`` merges into the current ones."""
+
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    custom_domains = ma.fields.List(ma.fields.String())
+    locale = ma.fields.String()
+    languages = ma.fields.List(ma.fields.String())
+    currency = ma.fields.String()
+    tax = ma.fields.Nested(TaxSchema)
+    theme = ma.fields.Dict()
+    payment_providers = ma.fields.List(ma.fields.String())
+    features = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Boolean())
+    settings = ma.fields.Dict()
 
 
 class BrandSchema(ma.Schema):
