@@ -33,7 +33,9 @@ def test_a_new_brand_is_provisioning_until_all_five_services_answer(platform):
     app, bus, ops = platform
     client = app.test_client()
 
-    created = client.post("/api/tenant/tenants", json=brand_body("lumen"), headers=bearer(ops))
+    created = client.post(
+        "/api/tenant/tenants", json=brand_body("lumen"), headers=bearer(ops)
+    )
     brand = created.get_json()
     answer_ready(app, brand["id"], services=("catalog", "channel", "basket"))
     import time
@@ -42,14 +44,18 @@ def test_a_new_brand_is_provisioning_until_all_five_services_answer(platform):
     stuck = client.get(
         f"/api/tenant/tenants/{brand['id']}/provisioning", headers=bearer(ops)
     ).get_json()
-    storefront_while_stuck = client.get("/api/tenant/config", headers={"Host": "lumen.localhost"})
+    storefront_while_stuck = client.get(
+        "/api/tenant/config", headers={"Host": "lumen.localhost"}
+    )
     answer_ready(app, brand["id"], services=("order", "payment"))
     done = client.get(
         f"/api/tenant/tenants/{brand['id']}/provisioning", headers=bearer(ops)
     ).get_json()
     storefront = client.get("/api/tenant/config", headers={"Host": "lumen.localhost"})
 
-    print(f"\nprovisioning stuck: missing {stuck['missing']}, timed out {stuck['timed_out']}")
+    print(
+        f"\nprovisioning stuck: missing {stuck['missing']}, timed out {stuck['timed_out']}"
+    )
     assert created.status_code == 201 and brand["status"] == "provisioning"
     assert stuck["missing"] == ["order", "payment"] and stuck["timed_out"] is True
     assert storefront_while_stuck.status_code == 403
@@ -58,8 +64,17 @@ def test_a_new_brand_is_provisioning_until_all_five_services_answer(platform):
     created_event = bus.of_type("tenant.created")[-1]
     assert created_event["tenant_id"] == brand["id"]
     assert set(created_event["payload"]) == {
-        "id", "slug", "name", "status", "domains", "currency", "locale",
-        "languages", "tax", "features", "settings",
+        "id",
+        "slug",
+        "name",
+        "status",
+        "domains",
+        "currency",
+        "locale",
+        "languages",
+        "tax",
+        "features",
+        "settings",
     }
     assert bus.of_type("tenant.updated")[-1]["payload"]["status"] == "active"
 
@@ -83,7 +98,10 @@ def test_bad_brand_fields_are_each_named_and_nothing_is_stored(platform):
     assert refused.status_code == 422
     assert refused.mimetype == "application/problem+json"
     assert fields == [
-        "currency", "languages", "settings.basket_expiry_minutes", "slug",
+        "currency",
+        "languages",
+        "settings.basket_expiry_minutes",
+        "slug",
         "theme.primary",
     ]
     after = len(client.get("/api/tenant/tenants", headers=bearer(ops)).get_json())
@@ -95,7 +113,9 @@ def test_a_taken_slug_or_domain_is_a_conflict(platform):
     client = app.test_client()
     client.post("/api/tenant/tenants", json=brand_body("orbit"), headers=bearer(ops))
 
-    again = client.post("/api/tenant/tenants", json=brand_body("orbit"), headers=bearer(ops))
+    again = client.post(
+        "/api/tenant/tenants", json=brand_body("orbit"), headers=bearer(ops)
+    )
 
     assert again.status_code == 409
 
@@ -107,9 +127,13 @@ def test_suspending_a_brand_closes_its_storefront_and_resuming_reopens_it(platfo
     host = {"Host": "pulse.localhost"}
 
     open_before = client.get("/api/tenant/config", headers=host).status_code
-    suspended = client.post(f"/api/tenant/tenants/{brand['id']}/suspend", headers=bearer(ops))
+    suspended = client.post(
+        f"/api/tenant/tenants/{brand['id']}/suspend", headers=bearer(ops)
+    )
     closed = client.get("/api/tenant/config", headers=host)
-    resumed = client.post(f"/api/tenant/tenants/{brand['id']}/resume", headers=bearer(ops))
+    resumed = client.post(
+        f"/api/tenant/tenants/{brand['id']}/resume", headers=bearer(ops)
+    )
     reopened = client.get("/api/tenant/config", headers=host).status_code
 
     assert (open_before, suspended.get_json()["status"]) == (200, "suspended")
