@@ -1,5 +1,6 @@
 """Operators create, change, suspend and resume brands; the saga activates them."""
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -38,8 +39,6 @@ def test_a_new_brand_is_provisioning_until_all_five_services_answer(platform):
     )
     brand = created.get_json()
     answer_ready(app, brand["id"], services=("catalog", "channel", "basket"))
-    import time
-
     time.sleep(0.6)  # past TENANT_PROVISIONING_TIMEOUT_S of this app
     stuck = client.get(
         f"/api/tenant/tenants/{brand['id']}/provisioning", headers=bearer(ops)
@@ -53,9 +52,8 @@ def test_a_new_brand_is_provisioning_until_all_five_services_answer(platform):
     ).get_json()
     storefront = client.get("/api/tenant/config", headers={"Host": "lumen.localhost"})
 
-    print(
-        f"\nprovisioning stuck: missing {stuck['missing']}, timed out {stuck['timed_out']}"
-    )
+    missing, timed_out = stuck["missing"], stuck["timed_out"]
+    print(f"\nprovisioning stuck: missing {missing}, timed out {timed_out}")
     assert created.status_code == 201 and brand["status"] == "provisioning"
     assert stuck["missing"] == ["order", "payment"] and stuck["timed_out"] is True
     assert storefront_while_stuck.status_code == 403
