@@ -8,7 +8,7 @@ from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-from shared.auth import install_token_verifier
+from shared.auth import install_token_verifier, provide_jwks_in_process
 from shared.config import Settings
 from shared.http.app import create_service_app, runtime
 from shared.tenancy.context import current_tenant
@@ -66,10 +66,19 @@ def create_app(
     )
     rt.extras["oauth_server"] = oauth.create_authorization_server(app)
 
-    # The tenant service verifies its own tokens from its own key ring.
+    # The tenant service verifies its own tokens from its own key ring, and
+    # in the embedded mode (no TENANT_JWKS_URL) hands it to the other apps.
+    def key_set() -> dict:
+        with app.app_context():
+            document = keyring.jwks(models.db.session)
+            models.db.session.commit()
+            return document
+
     install_token_verifier(
-        app, lambda: keyring.jwks(models.db.session), ttl_s=30, max_age_s=600
+        app, key_set, ttl_s=30, max_age_s=600, min_refresh_interval_s=1
     )
+    if not rt.settings.tenant_jwks_url:
+        provide_jwks_in_process(key_set)
 
     _count_api_requests(app)
     return app

@@ -11,7 +11,13 @@ Views use ``@requires_auth(roles=[...])``; the claims are then available from
 ``current_claims()``.
 """
 
-from shared.auth.jwks import HttpJwksSource, JwksCache, JwksUnavailable
+from shared.auth.jwks import (
+    HttpJwksSource,
+    JwksCache,
+    JwksUnavailable,
+    in_process_jwks,
+    provide_jwks_in_process,
+)
 from shared.auth.verify import (
     PLATFORM_TID,
     RoleMissing,
@@ -38,6 +44,8 @@ __all__ = [
     "TokenVerifier",
     "audience_for",
     "current_claims",
+    "in_process_jwks",
+    "provide_jwks_in_process",
     "install_token_verifier",
     "require_claims",
     "requires_auth",

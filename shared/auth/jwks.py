@@ -39,6 +39,22 @@ class HttpJwksSource:
         return response.json()
 
 
+_in_process: JwksFetch | None = None
+
+
+def provide_jwks_in_process(fetch: JwksFetch | None) -> None:
+    """Embedded mode: the tenant service hands its key set to the other apps."""
+    global _in_process
+    _in_process = fetch
+
+
+def in_process_jwks() -> dict[str, Any]:
+    """The key set from the in-process provider (raises if there is none)."""
+    if _in_process is None:
+        raise RuntimeError("no in-process key provider: the tenant app is not loaded")
+    return _in_process()
+
+
 class JwksCache:
     """Public keys by ``kid``, refreshed on a TTL and on demand, within limits.
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 
-from shared.auth.jwks import HttpJwksSource, JwksCache, JwksFetch
+from shared.auth.jwks import HttpJwksSource, JwksCache, JwksFetch, in_process_jwks
 from shared.auth.verify import RoleMissing, TokenInvalid, TokenVerifier, audience_for
 from shared.tenancy.context import current_tenant
 
@@ -20,15 +20,16 @@ def install_token_verifier(
 ) -> TokenVerifier:
     """Give a service app its verifier.
 
-    ``source`` returns the JWKS document: an in-process key provider in the
-    embedded mode, else ``HttpJwksSource(TENANT_JWKS_URL)``.
+    ``source`` returns the JWKS document. By default: over HTTP from
+    TENANT_JWKS_URL when it is set, else from the in-process provider that the
+    tenant app registers in the embedded mode (``provide_jwks_in_process``).
     """
     rt = app.extensions["telecart"]
     settings = rt.settings
-    if source is None:
-        if not settings.tenant_jwks_url:
-            raise RuntimeError("set TENANT_JWKS_URL or pass an in-process key source")
+    if source is None and settings.tenant_jwks_url:
         source = HttpJwksSource(settings.tenant_jwks_url, settings.http_timeout_s)
+    elif source is None:
+        source = in_process_jwks
     verifier = TokenVerifier(
         JwksCache(source, **cache_options),
         issuer=settings.jwt_issuer,
