@@ -7,10 +7,11 @@ from sqlalchemy.exc import DBAPIError
 
 from services.cli import main
 from tests.tenant.harness import (
+    OPERATOR_EMAIL,
+    OPERATOR_PASSWORD,
     bearer,
     build_tenant_app,
     create_active_brand,
-    make_operator,
     operator_token,
 )
 
@@ -20,8 +21,15 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def audited(postgres_url, monkeypatch):
     """A platform with a few audited writes, and the CLI pointed at it."""
+    monkeypatch.setenv("TENANT_DATABASE_URL", postgres_url)
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    created = CliRunner().invoke(
+        main,
+        ["tenants", "create-operator", OPERATOR_EMAIL, "--password-stdin"],
+        input=OPERATOR_PASSWORD + "\n",
+    )
+    assert created.exit_code == 0, created.output
     app, _ = build_tenant_app(postgres_url)
-    make_operator(app)
     ops = operator_token(app)
     brand = create_active_brand(app, ops, "harbor")
     client = app.test_client()
@@ -34,8 +42,6 @@ def audited(postgres_url, monkeypatch):
     client.post(f"/api/tenant/tenants/{brand['id']}/suspend", headers=bearer(ops))
     with app.app_context():
         app.extensions["telecart"].engine.dispose()
-    monkeypatch.setenv("TENANT_DATABASE_URL", postgres_url)
-    monkeypatch.setenv("LOG_LEVEL", "ERROR")
     return postgres_url
 
 

@@ -4,7 +4,12 @@ import jwt
 import pytest
 
 from services.tenant.wiring import wiring
-from tests.support.services import fresh_postgres_database
+from tests.support.services import (
+    REDIS_URL,
+    fresh_postgres_database,
+    missing,
+    reachable,
+)
 from tests.tenant.harness import (
     bearer,
     build_tenant_app,
@@ -14,7 +19,7 @@ from tests.tenant.harness import (
     sign_in,
 )
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 NW, VOLT = "northwind.localhost", "volt.localhost"
 PASSWORD = "correct-horse-42"
@@ -35,8 +40,10 @@ PUBLIC = {
 
 @pytest.fixture(scope="module")
 def platform():
+    if not reachable(REDIS_URL, 6379):
+        missing("Redis", REDIS_URL)
     url, drop = fresh_postgres_database()
-    app, bus = build_tenant_app(url)
+    app, bus = build_tenant_app(url, redis_url=REDIS_URL)  # rate-limit counters
     make_operator(app)
     ops = operator_token(app)
     brands = {
@@ -197,7 +204,9 @@ def test_sign_in_attempts_are_limited_per_account(platform):
     other_account = register(app, NW, "max@example.com")
     other_sign_in = sign_in(app, NW, "max@example.com", PASSWORD, "northwind-web")
 
-    print(f"\nwrong passwords for one account: {statuses}")
+    storage = type(app.extensions["telecart"].extras["limiter"].storage).__name__
+    print(f"\nwrong passwords for one account: {statuses} (counters in {storage})")
+    assert storage == "RedisStorage"
     assert statuses == [400] * 5 + [429]
     assert with_right_password.status_code == 429
     assert with_right_password.mimetype == "application/problem+json"
