@@ -138,7 +138,7 @@ def audit_verify() -> None:
 @tenants.command("rotate-secrets")
 def rotate_secrets() -> None:
     """Re-encrypt every stored secret with the first key of SECRETS_KEYS."""
-    from services.tenant.identity import rotate_secrets as rotate
+    from services.tenant.brand_secrets import rotate_secrets as rotate
     from services.tenant.wiring import wiring
 
     app = _app()

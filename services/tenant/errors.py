@@ -37,3 +37,7 @@ class BrandNotProvisioned(Problem):
 
 class AccountInvalid(Unprocessable):
     slug, title = "account-invalid", "The account has invalid fields"
+
+
+class AccountNotFound(NotFound):
+    slug, title = "account-not-found", "No such account"

@@ -3,7 +3,9 @@
 Published (payload of the first four: see ``provisioning.brand_payload``):
 ``tenant.created``, ``tenant.updated``, ``tenant.suspended``,
 ``tenant.resumed``, and ``tenant.pack_imported`` (see BRAND_PACK.md).
-Consumed: ``<service>.tenant_ready`` from the five other services.
+Consumed: ``<service>.tenant_ready`` from the five other services, and
+``order.placed`` (counted as usage for billing). Active baskets will be
+counted the same way once the basket service names its events.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ PUBLISHES: tuple[str, ...] = (
     "tenant.resumed",
     "tenant.pack_imported",
 )
-CONSUMES: tuple[str, ...] = tuple(
-    f"{service}.tenant_ready" for service in provisioning.OTHER_SERVICES
+CONSUMES: tuple[str, ...] = (
+    *(f"{service}.tenant_ready" for service in provisioning.OTHER_SERVICES),
+    "order.placed",
 )
 
 
@@ -41,6 +44,13 @@ def on_tenant_ready(envelope: Any, session: Any) -> None:
     )
 
 
+def on_order_placed(envelope: Any, session: Any) -> None:
+    """One more order today for the brand's bill (the inbox makes it once)."""
+    from services.tenant.usage import count_usage
+
+    count_usage(session.connection(), envelope.tenant_id, "orders")
+
+
 try:  # the event bus is merged separately; until then nothing subscribes
     from shared.events import EventHandlers
 except ImportError:  # pragma: no cover - depends on the merge order
@@ -48,3 +58,4 @@ except ImportError:  # pragma: no cover - depends on the merge order
 else:
     handlers = EventHandlers("tenant")
     handlers.on("*.tenant_ready")(on_tenant_ready)
+    handlers.on("order.placed")(on_order_placed)

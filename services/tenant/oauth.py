@@ -10,6 +10,7 @@ some of ``telecart:<service>``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -174,8 +175,6 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         )
 
     def revoke_old_credential(self, credential: StoredRefreshToken) -> None:
-        from datetime import UTC, datetime
-
         credential.row.rotated_at = datetime.now(UTC)
         wiring_here().db.session.commit()
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 from flask import current_app, jsonify
 from flask_smorest import Blueprint
 
-from services.tenant import audit_views, identity, provisioning, service
+from services.tenant import (
+    audit_views,
+    brand_secrets,
+    identity,
+    provisioning,
+    service,
+)
 from services.tenant.audit import Actor
 from services.tenant.schemas import (
     AccountSchema,
@@ -176,7 +182,7 @@ def create_client(body, tenant_id):
 @operator_blp.response(200, SecretSchema(many=True))
 def list_tenant_secrets(tenant_id):
     w = _w()
-    return identity.list_secrets(w, service.get_brand(w, tenant_id))
+    return brand_secrets.list_secrets(w, service.get_brand(w, tenant_id))
 
 
 @operator_blp.route("/tenants/<tenant_id>/secrets/<name>", methods=["PUT"])
@@ -186,7 +192,7 @@ def list_tenant_secrets(tenant_id):
 def put_tenant_secret(body, tenant_id, name):
     w = _w()
     brand = service.get_brand(w, tenant_id)
-    return identity.put_secret(w, brand, name, body["value"], _actor())
+    return brand_secrets.put_secret(w, brand, name, body["value"], _actor())
 
 
 @operator_blp.route("/tenants/<tenant_id>/usage")

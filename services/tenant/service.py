@@ -15,29 +15,14 @@ from sqlalchemy import select
 
 from services.tenant import audit, provisioning
 from services.tenant.audit import Actor
-from services.tenant.errors import BrandInvalid, BrandNotFound, SlugImmutable, SlugTaken
+from services.tenant.brand_fields import check_brand_fields, merged_settings
+from services.tenant.errors import BrandNotFound, SlugImmutable, SlugTaken
 from services.tenant.models import ACTIVE, PROVISIONING, SUSPENDED, Brand, OAuthClient
 from services.tenant.wiring import Wiring
-from shared.brandpack import validate_tenant
 from shared.db.migrate import upgrade_tenant
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "basket_expiry_minutes": 7 * 24 * 60,
-    "abandonment_delay_minutes": 60,
-    "order_auto_cancel_minutes": 30,
-    "password_policy": {
-        "min_length": 10,
-        "require_letter": True,
-        "require_digit": True,
-    },
-}
-_SETTING_RANGES = {
-    "basket_expiry_minutes": (5, 90 * 24 * 60),
-    "abandonment_delay_minutes": (1, 30 * 24 * 60),
-    "order_auto_cancel_minutes": (1, 30 * 24 * 60),
-}
 BRAND_FIELDS = (
     "slug",
     "name",
@@ -80,63 +65,6 @@ def _audited(brand: Brand) -> dict[str, Any]:
     return {key: view[key] for key in AUDITED}
 
 
-def _merged_settings(value: Any) -> dict[str, Any]:
-    merged = {**DEFAULT_SETTINGS, **(value or {})}
-    merged["password_policy"] = {
-        **DEFAULT_SETTINGS["password_policy"],
-        **((value or {}).get("password_policy") or {}),
-    }
-    return merged
-
-
-def _settings_problems(settings: Any) -> list[dict[str, str]]:
-    if settings is not None and not isinstance(settings, dict):
-        return [{"field": "settings", "message": "must be a mapping"}]
-    problems = []
-    merged = _merged_settings(settings)
-    for key, (low, high) in _SETTING_RANGES.items():
-        value = merged[key]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int)
-            or not low <= value <= high
-        ):
-            problems.append(
-                {
-                    "field": f"settings.{key}",
-                    "message": f"must be {low}..{high} minutes",
-                }
-            )
-    policy = merged["password_policy"]
-    length = policy.get("min_length")
-    if (
-        isinstance(length, bool)
-        or not isinstance(length, int)
-        or not 8 <= length <= 128
-    ):
-        problems.append(
-            {
-                "field": "settings.password_policy.min_length",
-                "message": "must be 8..128",
-            }
-        )
-    for unknown in set(merged) - set(DEFAULT_SETTINGS):
-        problems.append({"field": f"settings.{unknown}", "message": "unknown setting"})
-    return problems
-
-
-def check_brand_fields(data: dict[str, Any]) -> None:
-    """422 naming every bad field; the same rules as a pack's tenant section."""
-    section = {k: v for k, v in data.items() if k != "settings"}
-    errors = [
-        {"field": p.path.removeprefix("tenant."), "message": p.message}
-        for p in validate_tenant(section)
-    ]
-    errors += _settings_problems(data.get("settings"))
-    if errors:
-        raise BrandInvalid("the brand has invalid fields; see errors", errors=errors)
-
-
 def _check_unique(w: Wiring, slug: str, domains: list[str], brand_id: str | None):
     session = w.db.session
     for other in session.scalars(select(Brand).where(Brand.id != (brand_id or ""))):
@@ -157,7 +85,7 @@ def _apply(brand: Brand, data: dict[str, Any]) -> None:
     brand.theme = dict(data.get("theme") or {})
     brand.payment_providers = list(data["payment_providers"])
     brand.features = dict(data.get("features") or {})
-    brand.settings = _merged_settings(data.get("settings"))
+    brand.settings = merged_settings(data.get("settings"))
 
 
 def get_brand(w: Wiring, tenant_id: str) -> Brand:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request
 from flask_smorest import Blueprint
 
-from services.tenant import audit_views, identity, oauth
+from services.tenant import audit_views, brand_secrets, identity, oauth
+from services.tenant.audit import Actor
+from services.tenant.errors import AccountNotFound
 from services.tenant.schemas import (
     AccountSchema,
     AuditEntrySchema,
@@ -22,7 +24,7 @@ from services.tenant.service import get_brand
 from services.tenant.theme import etag_of, theme_css
 from services.tenant.wiring import wiring
 from shared.auth import current_claims, requires_auth
-from shared.tenancy.context import require_tenant
+from shared.tenancy.context import current_tenant, require_tenant
 
 blp = Blueprint(
     "tenant",
@@ -99,9 +101,7 @@ def who_am_i():
     claims = current_claims()
     account = identity.get_account(_w(), require_tenant(), claims["sub"])
     if account is None:
-        from services.tenant.errors import NotFound
-
-        raise NotFound("the account no longer exists")
+        raise AccountNotFound("the account no longer exists")
     return account
 
 
@@ -117,9 +117,9 @@ def brand_audit(query):
 @blp.route("/secrets")
 @requires_auth(roles=["tenant_admin"])
 @blp.response(200, SecretSchema(many=True))
-def brand_secrets():
+def list_brand_secrets():
     """The brand's secrets, masked (…abcd)."""
-    return identity.list_secrets(_w(), _brand())
+    return brand_secrets.list_secrets(_w(), _brand())
 
 
 @blp.route("/secrets/<name>", methods=["PUT"])
@@ -128,10 +128,8 @@ def brand_secrets():
 @blp.response(200, SecretSchema)
 def put_brand_secret(body, name):
     """Store a secret (encrypted at rest); the answer shows it masked."""
-    from services.tenant.audit import Actor
-
     actor = Actor.from_claims(current_claims())
-    return identity.put_secret(_w(), _brand(), name, body["value"], actor)
+    return brand_secrets.put_secret(_w(), _brand(), name, body["value"], actor)
 
 
 @blp.route("/.well-known/openid-configuration")
@@ -171,8 +169,6 @@ def _account_key() -> str:
 
 
 def require_tenant_or_platform() -> str:
-    from shared.tenancy.context import current_tenant
-
     tenant = current_tenant()
     return tenant.id if tenant else "platform"
 

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from services.tenant import identity
+from services.tenant import brand_secrets
 from services.tenant.app import create_app
 from services.tenant.service import get_brand
 from services.tenant.vault import SecretUnreadable
@@ -63,7 +63,8 @@ def test_a_secret_is_stored_encrypted_and_never_answered_in_full(postgres_url, c
         }
     ]
     assert STRIPE_KEY not in trail.get_data(as_text=True)
-    assert STRIPE_KEY not in capsys.readouterr().err
+    logged = capsys.readouterr()
+    assert STRIPE_KEY not in logged.out + logged.err
     assert all(STRIPE_KEY not in value for value in stored_ciphertexts(postgres_url))
 
     # Rotation: the new key first, the old one still readable, then re-encrypt.
@@ -75,7 +76,7 @@ def test_a_secret_is_stored_encrypted_and_never_answered_in_full(postgres_url, c
         hasher=FAST_HASHER,
     )
     with rotated.app_context():
-        count = identity.rotate_secrets(wiring(rotated))
+        count = brand_secrets.rotate_secrets(wiring(rotated))
     only_new = create_app(
         dataclasses.replace(
             app.extensions["telecart"].settings, secrets_keys=(new_key,)
@@ -88,12 +89,12 @@ def test_a_secret_is_stored_encrypted_and_never_answered_in_full(postgres_url, c
     )
     with only_new.app_context():
         w = wiring(only_new)
-        revealed = identity.reveal_secret(
+        revealed = brand_secrets.reveal_secret(
             w, get_brand(w, brand["id"]).id, "stripe_secret_key"
         )
     with only_old.app_context(), pytest.raises(SecretUnreadable):
         w = wiring(only_old)
-        identity.reveal_secret(w, brand["id"], "stripe_secret_key")
+        brand_secrets.reveal_secret(w, brand["id"], "stripe_secret_key")
 
     print(f"\nrotated {count} encrypted value(s) to the new key")
     assert count >= 2  # the secret and the signing key

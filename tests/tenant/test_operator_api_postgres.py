@@ -2,9 +2,12 @@
 
 import time
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 
+from services.tenant import events
+from services.tenant.models import db
 from tests.support.services import fresh_postgres_database
 from tests.tenant.harness import (
     answer_ready,
@@ -204,12 +207,19 @@ def test_the_brand_config_and_theme_are_cacheable_with_an_etag(platform):
     assert "--tc-color-primary: #FF0000;" in changed.get_data(as_text=True)
 
 
-def test_api_requests_are_counted_per_brand_per_day_for_operators(platform):
+def test_usage_is_counted_per_brand_per_day_for_operators(platform):
     app, _, ops = platform
     brand = create_active_brand(app, ops, "meter")
     client = app.test_client()
     for _ in range(7):
         client.get("/api/tenant/config", headers={"Host": "meter.localhost"})
+    for n in range(2):
+        placed = SimpleNamespace(
+            type="order.placed", tenant_id=brand["id"], payload={"order_id": n}
+        )
+        with app.app_context():
+            events.on_order_placed(placed, db.session)
+            db.session.commit()
     today = datetime.now(UTC).date().isoformat()
 
     usage = client.get(
@@ -219,5 +229,5 @@ def test_api_requests_are_counted_per_brand_per_day_for_operators(platform):
 
     print(f"\nusage of meter today: {usage}")
     assert usage == [
-        {"day": today, "orders": 0, "active_baskets": 0, "api_requests": 7}
+        {"day": today, "orders": 2, "active_baskets": 0, "api_requests": 7}
     ]
