@@ -12,6 +12,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from services.tenant import audit, provisioning
 from services.tenant.audit import Actor
@@ -140,7 +141,11 @@ def create_brand(
             created_at=now,
         )
     )
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another operator created the same slug just now
+        session.rollback()
+        raise SlugTaken(f"the slug {brand.slug} is taken") from None
     provisioning.sync_registry(session, w.registry, brand)
     audit.record(
         session,
