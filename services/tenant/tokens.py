@@ -39,6 +39,10 @@ log = structlog.get_logger(__name__)
 ACCESS_TTL = timedelta(minutes=10)
 REFRESH_TTL = timedelta(days=30)
 KEY_OVERLAP = ACCESS_TTL + timedelta(minutes=1)  # covers verifiers' clock leeway
+# A new key is published this long before it signs anything, so that every
+# verifier (cache TTL aside, a refresh on the unknown kid and the JWKS's
+# 60 s HTTP cache) already holds it when the first token it signed arrives.
+KEY_LEAD = timedelta(seconds=90)
 ALL_AUDIENCES = tuple(audience_for(s) for s in SERVICES)
 
 
@@ -91,26 +95,38 @@ class KeyRing:
         return key
 
     def rotate(self, session: Session, now: datetime | None = None) -> SigningKey:
-        """A new signing key; older ones retire but stay published a while."""
+        """A new key, published now and signing after KEY_LEAD.
+
+        The current key keeps signing until then (its ``retired_at``), and
+        stays in the JWKS for KEY_OVERLAP after that, until every token it
+        signed has expired: nobody is logged out by a rotation.
+        """
         now = now or datetime.now(UTC)
         session.execute(
             update(SigningKey)
             .where(SigningKey.retired_at.is_(None))
-            .values(retired_at=now)
+            .values(retired_at=now + KEY_LEAD)
         )
         key = self.create_key(session, now)
-        log.info("signing_key_rotated", kid=key.kid)
+        log.info("signing_key_rotated", kid=key.kid, signs_from=now + KEY_LEAD)
         return key
 
-    def signing_key(self, session: Session) -> tuple[str, Any]:
-        key = session.scalars(
-            select(SigningKey)
-            .where(SigningKey.retired_at.is_(None))
-            .order_by(SigningKey.created_at.desc())
-            .limit(1)
-        ).first()
+    def signing_key(
+        self, session: Session, now: datetime | None = None
+    ) -> tuple[str, Any]:
+        """The newest key published for KEY_LEAD, else the longest published."""
+        now = now or datetime.now(UTC)
+        candidates = [
+            key
+            for key in session.scalars(
+                select(SigningKey).order_by(SigningKey.created_at.desc())
+            )
+            if key.retired_at is None or _utc(key.retired_at) > now
+        ]
+        seasoned = [k for k in candidates if _utc(k.created_at) <= now - KEY_LEAD]
+        key = seasoned[0] if seasoned else (candidates[-1] if candidates else None)
         if key is None:
-            key = self.create_key(session)
+            key = self.create_key(session, now)
             session.flush()
         with self._lock:
             private = self._private.get(key.kid)
@@ -137,7 +153,7 @@ class KeyRing:
         now: datetime | None = None,
     ) -> str:
         now = now or datetime.now(UTC)
-        kid, private = self.signing_key(session)
+        kid, private = self.signing_key(session, now)
         claims = {
             "iss": self.issuer,
             "sub": principal.subject,

@@ -1,8 +1,11 @@
 """Customers, staff and machine clients sign in to their own brand only."""
 
+from datetime import UTC, datetime, timedelta
+
 import jwt
 import pytest
 
+from services.tenant.tokens import KEY_LEAD
 from services.tenant.wiring import wiring
 from tests.support.services import (
     REDIS_URL,
@@ -217,20 +220,21 @@ def test_a_signing_key_rotation_logs_nobody_out(platform):
     app, _, _ = platform
     register(app, NW, "kim@example.com")
     before = tokens_for(app, NW, "kim@example.com", "northwind-web")["access_token"]
+    verifier = app.extensions["telecart"].extras["token_verifier"]
 
-    with app.app_context():
+    with app.app_context():  # a rotation made KEY_LEAD ago: the new key signs now
         w = wiring(app)
-        w.keyring.rotate(w.db.session)
+        rotated_at = datetime.now(UTC) - KEY_LEAD - timedelta(seconds=1)
+        new_key = w.keyring.rotate(w.db.session, now=rotated_at)
         w.db.session.commit()
-    install = app.extensions["telecart"].extras["token_verifier"]
-    install.keys._fetched_at = None  # as if the cache TTL had passed
+    verifier.keys._fetched_at = None  # as if the verifier's cache TTL had passed
     after = tokens_for(app, NW, "kim@example.com", "northwind-web")["access_token"]
     jwks = app.test_client().get("/api/tenant/.well-known/jwks.json").get_json()
     client = app.test_client()
 
-    kids = {jwt.get_unverified_header(t)["kid"] for t in (before, after)}
-    assert len(kids) == 2
-    assert kids <= {key["kid"] for key in jwks["keys"]}
+    kids = [jwt.get_unverified_header(t)["kid"] for t in (before, after)]
+    assert kids[1] == new_key.kid != kids[0]
+    assert set(kids) <= {key["kid"] for key in jwks["keys"]}
     assert (
         client.get("/api/tenant/accounts/me", headers=bearer(before, NW)).status_code
         == 200
@@ -239,6 +243,21 @@ def test_a_signing_key_rotation_logs_nobody_out(platform):
         client.get("/api/tenant/accounts/me", headers=bearer(after, NW)).status_code
         == 200
     )
+
+
+def test_a_new_signing_key_is_published_before_it_signs(platform):
+    app, _, _ = platform
+    register(app, NW, "lee@example.com")
+
+    with app.app_context():
+        w = wiring(app)
+        new_key = w.keyring.rotate(w.db.session)
+        w.db.session.commit()
+    token = tokens_for(app, NW, "lee@example.com", "northwind-web")["access_token"]
+    jwks = app.test_client().get("/api/tenant/.well-known/jwks.json").get_json()
+
+    assert new_key.kid in {key["kid"] for key in jwks["keys"]}
+    assert jwt.get_unverified_header(token)["kid"] != new_key.kid
 
 
 def test_a_machine_client_gets_a_brand_token_with_client_credentials(platform):
