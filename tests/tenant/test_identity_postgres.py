@@ -216,6 +216,34 @@ def test_sign_in_attempts_are_limited_per_account(platform):
     assert other_account.status_code == 201 and other_sign_in.status_code == 200
 
 
+def test_sign_in_attempts_are_limited_per_client_address_across_accounts(platform):
+    app, ops, _ = platform
+    create_active_brand(app, ops, "spray")  # a brand of its own: its own counters
+    host = "spray.localhost"
+
+    statuses = [
+        sign_in(app, host, f"guess{n}@example.com", "guess-1", "spray-web").status_code
+        for n in range(31)
+    ]
+    elsewhere = sign_in(app, host, "x@example.com", "guess-1", "spray-web").status_code
+    from_another_address = app.test_client().post(
+        "/api/tenant/oauth/token",
+        data={
+            "grant_type": "password",
+            "username": "x@example.com",
+            "password": "guess-1",
+            "client_id": "spray-web",
+        },
+        headers={"Host": host},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+
+    print(f"\n31 accounts guessed from one address: {statuses.count(429)} refused")
+    assert statuses[:30] == [400] * 30 and statuses[30] == 429
+    assert elsewhere == 429
+    assert from_another_address.status_code == 400
+
+
 def test_a_signing_key_rotation_logs_nobody_out(platform):
     app, _, _ = platform
     register(app, NW, "kim@example.com")
