@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from services.tenant.models import AuditEntry
+
+log = structlog.get_logger(__name__)
 
 GENESIS = "0" * 64
 _LOCK_KEY = 7_301_001  # one PostgreSQL advisory lock serialises the chain
@@ -106,6 +109,10 @@ def record(
     )
     entry.hash = entry_hash(prev_hash, entry)
     session.add(entry)
+
+    # The head of the chain also goes to the log stream, outside the database:
+    # an operator can compare it with `audit verify` to catch a cut-off tail.
+    log.info("audit_appended", seq=entry.seq, hash=entry.hash, action=action)
     return entry
 
 
@@ -119,6 +126,8 @@ def _jsonable(value: dict | None) -> dict | None:
 class ChainReport:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    head_seq: int = 0
+    head_hash: str = GENESIS
 
     @property
     def intact(self) -> bool:
@@ -142,6 +151,7 @@ def verify_chain(session: Session) -> ChainReport:
         if entry_hash(entry.prev_hash, entry) != entry.hash:
             report.problems.append(f"entry {entry.seq}: content was changed")
         prev_hash, expected_seq = entry.hash, entry.seq + 1
+    report.head_seq, report.head_hash = expected_seq - 1, prev_hash
     return report
 
 

@@ -127,7 +127,10 @@ def audit_verify() -> None:
     with app.app_context():
         report = verify_chain(wiring(app).db.session)
     if report.intact:
-        click.echo(f"audit chain intact: {report.checked} entries")
+        click.echo(
+            f"audit chain intact: {report.checked} entries, "
+            f"head {report.head_seq} {report.head_hash[:16]}"
+        )
         return
     click.echo(f"audit chain BROKEN: {len(report.problems)} problem(s)", err=True)
     for problem in report.problems:
