@@ -48,15 +48,21 @@ def onboard_pack(
 
     with app.app_context():
         w = wiring(app)
-        brand, created = service.brand_from_pack(w, pack.tenant, actor, pack.digest)
-        step("tenant", f"{'created' if created else 'updated'} {brand.slug}")
+        planned = handoff.plan_handoffs(pack)
 
-        counts = {}
-        for planned in handoff.plan_handoffs(pack):
-            handoff.hand_off(w.db.session, w.publish, brand, pack, planned)
-            w.db.session.commit()
-            counts[planned.service] = planned.items
-            step(f"handoff:{planned.service}", f"{planned.items} items")
+        # The brand, its audit entry, its tenant.* event and every section's
+        # hand-off commit together: all of the pack, or none of it.
+        def hand_off_sections(brand) -> None:
+            for each in planned:
+                handoff.hand_off(w.db.session, w.publish, brand, pack, each)
+
+        brand, created = service.brand_from_pack(
+            w, pack.tenant, actor, pack.digest, before_commit=hand_off_sections
+        )
+        step("tenant", f"{'created' if created else 'updated'} {brand.slug}")
+        counts = {each.service: each.items for each in planned}
+        for service_name, items in counts.items():
+            step(f"handoff:{service_name}", f"{items} items")
 
         state = provisioning.provisioning_state(
             w.db.session, brand, w.settings.provisioning_timeout_s

@@ -7,6 +7,7 @@ provisioning module's publisher (an outbox row once the bus is merged).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -107,8 +108,16 @@ def list_brands(w: Wiring, status: str | None = None) -> list[Brand]:
     return list(w.db.session.scalars(query))
 
 
+BeforeCommit = Callable[[Brand], None]
+"""More writes for the same transaction (an onboarding's section hand-offs)."""
+
+
 def create_brand(
-    w: Wiring, data: dict[str, Any], actor: Actor, pack_digest: str | None = None
+    w: Wiring,
+    data: dict[str, Any],
+    actor: Actor,
+    pack_digest: str | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> Brand:
     """Write the brand and its registry row, announce ``tenant.created``."""
     check_brand_fields(data)
@@ -156,6 +165,8 @@ def create_brand(
         after=_audited(brand),
     )
     provisioning.announce(session, w.publish, "tenant.created", brand)
+    if before_commit:
+        before_commit(brand)
     session.commit()
     log.info("tenant_created", tenant_id=brand.id, slug=brand.slug)
     return brand
@@ -167,6 +178,7 @@ def update_brand(
     changes: dict[str, Any],
     actor: Actor,
     pack_digest: str | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> Brand:
     session = w.db.session
     brand = get_brand(w, tenant_id)
@@ -186,6 +198,8 @@ def update_brand(
     brand.pack_digest = pack_digest or brand.pack_digest
     after = _audited(brand)
     if after == before and same_pack:
+        if before_commit:
+            before_commit(brand)
         session.commit()
         return brand
 
@@ -201,6 +215,8 @@ def update_brand(
         after=after,
     )
     provisioning.announce(session, w.publish, "tenant.updated", brand)
+    if before_commit:
+        before_commit(brand)
     session.commit()
     return brand
 
@@ -250,11 +266,17 @@ def resume_brand(w: Wiring, tenant_id: str, actor: Actor) -> Brand:
 
 
 def brand_from_pack(
-    w: Wiring, section: dict[str, Any], actor: Actor, digest: str
+    w: Wiring,
+    section: dict[str, Any],
+    actor: Actor,
+    digest: str,
+    before_commit: BeforeCommit | None = None,
 ) -> tuple[Brand, bool]:
     """Create the pack's brand, or update it when its slug exists already."""
     data = {key: section.get(key) for key in BRAND_FIELDS if key in section}
     existing = brand_by_slug(w, data["slug"])
     if existing is None:
-        return create_brand(w, data, actor, pack_digest=digest), True
-    return update_brand(w, existing.id, data, actor, pack_digest=digest), False
+        brand = create_brand(w, data, actor, digest, before_commit)
+        return brand, True
+    brand = update_brand(w, existing.id, data, actor, digest, before_commit)
+    return brand, False

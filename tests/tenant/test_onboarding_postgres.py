@@ -57,6 +57,15 @@ def test_the_three_demo_brands_onboard_and_each_becomes_active(postgres_url):
     assert catalog["sections"]["products"] == northwind["products"]
     assert channel["sections"]["placements"] == northwind["placements"]
     assert set(catalog["sections"]) == {"products", "rules", "cross_sell"}
+    northwind_events = [
+        e["type"] for e in bus.events if e["tenant_id"] == catalog["tenant_id"]
+    ]
+    assert northwind_events == [
+        "tenant.created",  # same transaction as the hand-offs, in outbox order
+        "tenant.pack_imported",
+        "tenant.pack_imported",
+        "tenant.updated",  # activation, once the five services answered
+    ]
     assert len(bus.of_type("tenant.created")) == 3
     assert len(bus.of_type("tenant.updated")) == 3  # one activation each
 
