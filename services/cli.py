@@ -11,6 +11,7 @@ import click
 
 from services.channel.cli import channel_commands
 from services.payment.cli import payments
+from services.tenant.cli import tenants
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -83,7 +84,7 @@ def run(host: str, port: int) -> None:
 
 
 # Each service's own commands, kept in that service's cli.py.
-for command in (channel_commands, payments):
+for command in (channel_commands, payments, tenants):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
