@@ -27,6 +27,7 @@ _DATABASE_URL = Regexp(
 _BROKER_URL = Regexp(
     r"^(amqp|amqps|pyamqp|memory)://", error="must be amqp:// or memory://"
 )
+_SERVICE_URL = Regexp(r"^https?://[^\s/]+/?$", error="must be http(s)://host[:port]")
 _REDIS_URL = Regexp(r"^(redis|rediss|unix)://", error="must be a redis:// URL")
 
 
@@ -49,6 +50,8 @@ class Settings:
     http_timeout_s: float
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    catalog_url: str | None = None  # basket -> catalog; unset: demo brand packs
+    order_url: str | None = None  # basket -> order; unset: in-memory hand-off
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -90,6 +93,8 @@ def load_settings() -> Settings:
     http_timeout_s = env.float("HTTP_TIMEOUT_S", 2.0)
     db_pool_size = env.int("DB_POOL_SIZE", 5)
     db_max_overflow = env.int("DB_MAX_OVERFLOW", 5)
+    catalog_url = env.str("CATALOG_URL", None, validate=_SERVICE_URL)
+    order_url = env.str("ORDER_URL", None, validate=_SERVICE_URL)
 
     try:
         env.seal()
@@ -117,6 +122,8 @@ def load_settings() -> Settings:
         http_timeout_s=http_timeout_s,
         db_pool_size=db_pool_size,
         db_max_overflow=db_max_overflow,
+        catalog_url=catalog_url,
+        order_url=order_url,
     )
 
 

@@ -1,4 +1,38 @@
 """Events the basket service publishes and the handlers of those it consumes."""
 
-PUBLISHES: tuple[str, ...] = ()
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+import structlog
+
+log = structlog.get_logger(__name__)
+
+
+class BasketAbandonedSchema(ma.Schema):
+    basket_id = ma.fields.String(required=True)
+    customer_id = ma.fields.String(allow_none=True)
+    channel = ma.fields.String(required=True)
+    idle_since = ma.fields.String(required=True)
+    lines = ma.fields.Integer(required=True)
+    contact = ma.fields.Dict(allow_none=True)  # only when the shopper gave it
+
+
+PUBLISHES: tuple[str, ...] = ("basket.abandoned",)
 CONSUMES: tuple[str, ...] = ()
+
+
+def emit(session: Any, event_type: str, payload: dict[str, Any]) -> None:
+    """Publish through the transactional outbox of ``shared.events``.
+
+    The event bus is being merged in parallel; until ``shared.events`` is on
+    main this logs the event instead (the state change that makes it happen
+    once, e.g. ``abandoned_at``, still commits). Remove the fallback at merge.
+    """
+    try:
+        from shared.events import publish
+    except ImportError:
+        log.info("event_not_published_no_bus", event_type=event_type, **payload)
+        return
+    publish(session, event_type, payload, version=1)
