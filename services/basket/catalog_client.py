@@ -351,9 +351,8 @@ def _unmet_requirements(
         requires = line.get("requires")
         if not requires or _holds_any(requires, lines):
             continue
-        wanted = list(requires.get("any_of_types") or ()) + list(
-            requires.get("any_of_codes") or ()
-        )
+        wanted = [f"a {t}" for t in requires.get("any_of_types") or ()]
+        wanted += list(requires.get("any_of_codes") or ())
         broken.append(
             BrokenRule(
                 rule_id=f"requires:{line['code']}",
