@@ -100,11 +100,8 @@ class FakeOrderClient:
             self.calls += 1
             stored = self.orders.get(idempotency_key)
             if stored is None:
-                status = (
-                    "held"
-                    if any(line.get("preorder") for line in order.get("lines", ()))
-                    else "placed"
-                )
+                # A pre-order waits (held) until stock arrives.
+                status = "held" if order.get("preorder") else "placed"
                 stored = {
                     "reference": "ORD-" + uuid.uuid4().hex[:10].upper(),
                     "status": status,
