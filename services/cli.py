@@ -9,6 +9,7 @@ import tempfile
 
 import click
 
+from services.basket.cli import basket_cli
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -79,6 +80,8 @@ def run(host: str, port: int) -> None:
 
     run_embedded(settings, host, port)
 
+
+main.add_command(basket_cli)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

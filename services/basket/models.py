@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,10 +15,29 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from shared.db import TenantOwned, make_db, tenant_table_args
 
 db = make_db()
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes on every database (SQLite hands back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("store aware datetimes only")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
 
 OPEN, CHECKED_OUT, EXPIRED, MERGED = "open", "checked_out", "expired", "merged"
 MOBILE, BROADBAND = "mobile", "broadband"
@@ -46,14 +65,14 @@ class Basket(TenantOwned, db.Model):
     channel: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)
     currency: Mapped[str] = mapped_column(String(3))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     contact: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    priced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    frozen_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    abandoned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    priced_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    frozen_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    abandoned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     order_reference: Mapped[str | None] = mapped_column(String(64))
     checkout: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -138,8 +157,8 @@ class PromotionCode(TenantOwned, db.Model):
     max_redemptions: Mapped[int | None] = mapped_column(Integer)
     redeemed: Mapped[int] = mapped_column(Integer, default=0)
     once_per_customer: Mapped[bool] = mapped_column(Boolean, default=False)
-    valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    valid_from: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class PromotionRedemption(TenantOwned, db.Model):
@@ -155,7 +174,7 @@ class PromotionRedemption(TenantOwned, db.Model):
     code: Mapped[str] = mapped_column(String(40))
     basket_id: Mapped[str] = mapped_column(String(36))
     customer_id: Mapped[str | None] = mapped_column(String(64))
-    redeemed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    redeemed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Quote(TenantOwned, db.Model):
@@ -169,7 +188,7 @@ class Quote(TenantOwned, db.Model):
     basket_id: Mapped[str] = mapped_column(String(36))
     channel: Mapped[str] = mapped_column(String(40))
     customer_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     totals: Mapped[dict[str, Any]] = mapped_column(JSON)
