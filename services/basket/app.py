@@ -66,4 +66,7 @@ def default_deps(settings: Settings):
     else:
         log.warning("order_hand_off_in_memory", reason="ORDER_URL is not set")
         orders = FakeOrderClient()
-    return BasketDeps(catalogs=catalogs, orders=orders)
+    from services.basket.live import InProcessFeed, RedisFeed
+
+    feed = RedisFeed(settings.redis_url) if settings.redis_url else InProcessFeed()
+    return BasketDeps(catalogs=catalogs, orders=orders, feed=feed)

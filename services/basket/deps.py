@@ -7,11 +7,12 @@ arguments, so a test or a worker can pass its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from services.basket.catalog_client import CatalogClient
 from services.basket.identity import CustomerIdentity, NoSignIn
+from services.basket.live import BasketFeed, InProcessFeed
 from services.basket.order_client import OrderClient
 from shared.tenancy.context import Tenant
 
@@ -26,3 +27,5 @@ class BasketDeps:
     orders: OrderClient
     identity: CustomerIdentity = NoSignIn()
     clock: Callable[[], datetime] = utc_now
+    feed: BasketFeed = field(default_factory=InProcessFeed)
+    keep_alive_s: float = 15.0

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from services.basket import abandonment, checkout, quotes, schemas, service
+from services.basket import abandonment, checkout, live, quotes, schemas, service
 from services.basket.deps import BasketDeps
 from services.basket.errors import SignInRequired
 from shared.tenancy.context import require_tenant
@@ -43,6 +43,10 @@ def catalog():
 
 def shown(basket, token: str | None = None, remember: bool = True) -> dict:
     view = service.describe(basket, catalog(), deps().clock(), remember=remember)
+    if remember and basket.customer_id:
+        deps().feed.publish(
+            require_tenant().id, basket.customer_id, live.notice_for(view)
+        )
     if token:
         view["token"] = token
     return view
@@ -70,6 +74,21 @@ def my_basket():
     if basket is None:
         raise service.errors.BasketNotFound("no open basket")
     return shown(basket, remember=False)
+
+
+@blp.route("/baskets/mine/events", methods=["GET"])
+def my_basket_events():
+    """Server-sent events: every change to the customer's basket, on any device."""
+    who = shopper()
+    if who.customer_id is None:
+        raise SignInRequired("only a signed-in customer has a basket of their own")
+    d = deps()
+    subscription = d.feed.subscribe(require_tenant().id, who.customer_id)
+    return Response(
+        live.event_stream(subscription, d.keep_alive_s),
+        mimetype="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
 
 
 @blp.route("/baskets/<basket_id>", methods=["GET"])
