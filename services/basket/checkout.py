@@ -18,7 +18,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
 from services.basket import errors, service, totals
-from services.basket.catalog_client import CatalogClient
+from services.basket.catalog_client import CatalogClient, CatalogUnavailable
 from services.basket.models import (
     CHECKED_OUT,
     MOBILE,
@@ -169,8 +169,7 @@ def _telecom_details(
         if port and port["date"] < earliest_port:
             problems += errors.field(f"{at}.port_in.date", f"{earliest_port} or later")
         has_esim = any(
-            item.product_type == "sim"
-            and catalog.offer(item.product_code).attributes.get("esim")
+            item.product_type == "sim" and _is_esim(catalog, item.product_code)
             for item in bundle.lines
         )
         if has_esim and not line.get("esim_email"):
@@ -197,13 +196,18 @@ def _telecom_details(
     return chosen
 
 
+def _is_esim(catalog: CatalogClient, code: str) -> bool:
+    try:
+        return bool(catalog.offer(code).attributes.get("esim"))
+    except CatalogUnavailable as exc:
+        db.session.rollback()
+        raise errors.CatalogUnreachable("try again in a moment") from exc
+
+
 def _needs_delivery(basket: Basket, catalog: CatalogClient) -> bool:
     return any(
         line.product_type in ("device", "accessory")
-        or (
-            line.product_type == "sim"
-            and not catalog.offer(line.product_code).attributes.get("esim")
-        )
+        or (line.product_type == "sim" and not _is_esim(catalog, line.product_code))
         for bundle in basket.bundles
         for line in bundle.lines
     )

@@ -35,6 +35,7 @@ from shared.tenancy import Tenant, tenant_scope
 PACKS = Path(__file__).resolve().parents[2] / "services" / "tenant" / "demo_packs"
 NORTHWIND = Tenant(id="00000000-0000-0000-0000-0000000000a1", slug="northwind")
 VOLT = Tenant(id="00000000-0000-0000-0000-0000000000b2", slug="volt")
+HARBOR = Tenant(id="00000000-0000-0000-0000-0000000000c3", slug="harbor")
 ISSUER = "https://id.telecart.test"
 DECEMBER_3RD = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
@@ -154,7 +155,7 @@ def build_shop(url: str, packs: dict[str, dict] | None = None, pool_size=5) -> S
 
     engine = migration_engine(url)
     upgrade_platform(engine, "basket")
-    tenants = [t for t in (NORTHWIND, VOLT) if t.slug in packs]
+    tenants = [t for t in (NORTHWIND, VOLT, HARBOR) if t.slug in packs]
     with engine.begin() as connection:
         for tenant in tenants:
             runtime(app).registry.upsert(
