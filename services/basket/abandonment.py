@@ -50,7 +50,7 @@ def abandon_idle_baskets(now: datetime) -> list[dict[str, Any]]:
             "basket_id": basket.id,
             "customer_id": basket.customer_id,
             "channel": basket.channel,
-            "idle_since": service._aware(basket.updated_at).isoformat(),
+            "idle_since": basket.updated_at.isoformat(),
             "lines": len(basket.bundles),
         }
         if basket.contact:

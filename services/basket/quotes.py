@@ -125,7 +125,7 @@ def basket_from_quote(
 ) -> tuple[Basket, str | None]:
     """A new basket at the quote's prices until it expires."""
     quote = load_quote(reference, shopper)
-    if service._aware(quote.expires_at) <= now:
+    if quote.expires_at <= now:
         raise errors.QuoteExpired(f"quote {quote.reference} expired")
 
     owner = service.Shopper(customer_id=quote.customer_id)

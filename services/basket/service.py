@@ -21,22 +21,20 @@ import structlog
 from sqlalchemy import select
 
 from services.basket import errors, totals
+from services.basket.brand import brand_terms
 from services.basket.catalog_client import (
-    OUT_OF_STOCK,
-    RETIRED,
     CatalogClient,
     CatalogUnavailable,
-    UnknownOffer,
 )
+from services.basket.lines import postcode as _postcode
+from services.basket.lines import resolve_line
 from services.basket.models import (
-    BROADBAND,
     EXPIRED,
     MERGED,
     OPEN,
     AppliedPromotion,
     Basket,
     BasketLine,
-    BrandTerms,
     Bundle,
     PromotionCode,
     PromotionRedemption,
@@ -46,7 +44,6 @@ from services.basket.models import (
 log = structlog.get_logger(__name__)
 
 MAX_BUNDLES = 20
-MAX_QUANTITY = 50
 
 
 @dataclass(frozen=True)
@@ -59,64 +56,6 @@ class Shopper:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-# --- brand settings and promotion codes -------------------------------------
-
-
-def import_brand_pack(pack: Mapping[str, Any]) -> dict[str, int]:
-    """The basket's part of a brand pack: tax, currency, basket settings, codes.
-
-    Re-importing updates definitions and keeps each code's redemption counter.
-    Basket expiry and abandonment delay come from ``tenant.settings`` (hours,
-    minutes) when the pack has them, else 30 days and 60 minutes.
-    """
-    brand = pack["tenant"]
-    settings = brand.get("settings") or {}
-    terms = db.session.scalars(select(BrandTerms)).first() or BrandTerms()
-    terms.currency = brand["currency"]
-    terms.tax_rate_percent = int(brand["tax"]["rate_percent"])
-    terms.prices_include_tax = bool(brand["tax"]["prices_include_tax"])
-    terms.basket_ttl_hours = int(settings.get("basket_ttl_hours", 720))
-    terms.abandon_after_minutes = int(settings.get("basket_abandon_after_minutes", 60))
-    db.session.add(terms)
-
-    existing = {p.code: p for p in db.session.scalars(select(PromotionCode))}
-    for raw in pack.get("promotion_codes") or ():
-        promo = existing.get(raw["code"]) or PromotionCode(code=raw["code"], redeemed=0)
-        discount = raw.get("discount") or {}
-        valid = raw.get("valid") or {}
-        promo.percent = discount.get("percent")
-        promo.amount = discount.get("amount")
-        promo.months = discount.get("months")
-        promo.on = discount.get("on") or (
-            "one_time" if discount.get("once") else "recurring"
-        )
-        promo.applies = raw.get("applies", "each_line")
-        promo.min_lines = (raw.get("condition") or {}).get("min_lines")
-        promo.max_redemptions = raw.get("max_redemptions")
-        promo.once_per_customer = bool(raw.get("once_per_customer"))
-        promo.valid_from = _instant(valid.get("from"))
-        promo.valid_to = _instant(valid.get("to"))
-        db.session.add(promo)
-
-    db.session.commit()
-    count = len(pack.get("promotion_codes") or ())
-    log.info("basket_brand_pack_imported", promotion_codes=count)
-    return {"promotion_codes": count}
-
-
-def _instant(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def brand_terms() -> BrandTerms:
-    terms = db.session.scalars(select(BrandTerms)).first()
-    if terms is None:
-        raise errors.Problem("the brand's basket settings are not imported yet")
-    return terms
 
 
 # --- access -------------------------------------------------------------------
@@ -142,7 +81,7 @@ def may_access(basket: Basket, shopper: Shopper) -> bool:
 
 
 def open_for_change(basket: Basket, now: datetime) -> Basket:
-    if basket.status == OPEN and _aware(basket.expires_at) <= now:
+    if basket.status == OPEN and basket.expires_at <= now:
         basket.status = EXPIRED
         db.session.commit()
         raise errors.BasketExpired(f"basket {basket.id} expired")
@@ -151,13 +90,6 @@ def open_for_change(basket: Basket, now: datetime) -> Basket:
     if basket.status != OPEN:
         raise errors.BasketClosed(f"basket {basket.id} is {basket.status}")
     return basket
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _touch(basket: Basket, now: datetime) -> None:
@@ -419,97 +351,6 @@ def customer_basket(customer_id: str) -> Basket | None:
     ).first()
 
 
-# --- lines ---------------------------------------------------------------------------
-
-
-def resolve_line(
-    spec: Mapping[str, Any],
-    bundle: Bundle,
-    catalog: CatalogClient,
-    channel: str,
-    at: str,
-) -> BasketLine:
-    """A basket line for ``spec``, or 422 naming the field that is wrong."""
-    prefix = f"{at}." if at else ""
-    code, sku = spec["code"], spec.get("sku")
-
-    def refuse(name: str, message: str):
-        return errors.InvalidBasketChange(errors=errors.field(prefix + name, message))
-
-    try:
-        offer = catalog.offer(code, sku, channel)
-    except UnknownOffer:
-        raise refuse("sku" if sku else "code", f"{sku or code} is not sold") from None
-    except CatalogUnavailable as exc:
-        raise errors.CatalogUnreachable("try again in a moment") from exc
-
-    if offer.lifecycle == RETIRED:
-        raise refuse("code", f"{offer.name} is no longer sold")
-    if offer.variants and sku is None:
-        raise refuse("sku", f"choose a variant of {offer.name}")
-    if offer.stock_state == OUT_OF_STOCK:
-        raise refuse("sku", f"{sku} is out of stock")
-    if (offer.type == BROADBAND) != (bundle.kind == BROADBAND) and (
-        offer.type != "accessory"
-    ):
-        raise refuse("code", f"a {offer.type} does not belong in a {bundle.kind} line")
-    if offer.type == "plan" and any(
-        line.product_type == "plan" for line in bundle.lines
-    ):
-        raise refuse("code", "one plan per line; add another line for another plan")
-
-    quantity = int(spec.get("quantity") or 1)
-    if quantity != 1 and offer.type != "accessory":
-        raise refuse("quantity", "only accessories are sold in quantities")
-    if not 1 <= quantity <= MAX_QUANTITY:
-        raise refuse("quantity", f"between 1 and {MAX_QUANTITY}")
-
-    price_type = spec.get("price_type") or _default_price_type(offer)
-    if price_type is None:
-        raise refuse("price_type", "choose one_time or instalment")
-    term = spec.get("term_months")
-    if price_type != "one_time" and term is None:
-        terms = offer.terms(price_type)
-        if len(terms) != 1:
-            raise refuse("term_months", f"choose one of {terms or 'none'}")
-        term = terms[0]
-    option = offer.price(price_type, None if price_type == "one_time" else term)
-    if option is None:
-        offered = sorted({(p.type, p.term_months or 0) for p in offer.prices})
-        raise refuse("price_type", f"{offer.name} is offered as {offered}")
-
-    line = BasketLine(
-        product_code=code,
-        product_type=offer.type,
-        name=offer.name,
-        sku=sku,
-        price_type=price_type,
-        term_months=None if price_type == "one_time" else term,
-        quantity=quantity,
-        preorder=offer.preorder and offer.stock_state != "in_stock",
-        expected_on=offer.expected_on,
-    )
-    current = totals.current_line_price(line, catalog, channel, frozen=False)
-    line.shown_monthly, line.shown_one_time = current.monthly, current.one_time
-    return line
-
-
-def _default_price_type(offer) -> str | None:
-    """The only sensible payment option, or None when the shopper must choose."""
-    types = {p.type for p in offer.prices}
-    if len(types) == 1:
-        return types.pop()
-    if types == {"recurring", "one_time"}:
-        return "recurring"  # broadband: monthly fee plus a connection fee
-    return None
-
-
-def _postcode(value: Any) -> str | None:
-    if value is None:
-        return None
-    return " ".join(str(value).upper().split())
-
-
 def _bundle(basket: Basket, bundle_id: str) -> Bundle:
     for bundle in basket.bundles:
         if bundle.id == bundle_id:
@@ -532,7 +373,7 @@ def merge_guest_basket(
     guest = load_basket(guest_basket_id, Shopper(token=token))
     open_for_change(guest, now)
     target = customer_basket(customer_id)
-    if target is not None and _aware(target.expires_at) <= now:
+    if target is not None and target.expires_at <= now:
         target = None
 
     if target is None:

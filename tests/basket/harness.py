@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from services.basket import service
+from services.basket import brand
 from services.basket.app import create_app
 from services.basket.catalog_client import PackCatalogClient
 from services.basket.deps import BasketDeps
@@ -167,7 +167,7 @@ def build_shop(url: str, packs: dict[str, dict] | None = None, pool_size=5) -> S
 
     for tenant in tenants:
         with app.app_context(), tenant_scope(tenant):
-            service.import_brand_pack(packs[tenant.slug])
+            brand.import_brand_pack(packs[tenant.slug])
             db.session.remove()
     return Shop(app, catalogs, orders, clock)
 
