@@ -30,6 +30,7 @@ def import_brand_pack(pack: Mapping[str, Any]) -> dict[str, int]:
     terms.prices_include_tax = bool(brand["tax"]["prices_include_tax"])
     terms.basket_ttl_hours = int(settings.get("basket_ttl_hours", 720))
     terms.abandon_after_minutes = int(settings.get("basket_abandon_after_minutes", 60))
+    terms.channels = [channel["code"] for channel in pack.get("channels") or ()]
     db.session.add(terms)
 
     existing = {p.code: p for p in db.session.scalars(select(PromotionCode))}
@@ -61,6 +62,10 @@ def _instant(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def has_brand_terms() -> bool:
+    return db.session.scalars(select(BrandTerms.id)).first() is not None
 
 
 def brand_terms() -> BrandTerms:

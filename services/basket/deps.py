@@ -29,3 +29,4 @@ class BasketDeps:
     clock: Callable[[], datetime] = utc_now
     feed: BasketFeed = field(default_factory=InProcessFeed)
     keep_alive_s: float = 15.0
+    configured_brands: set[str] = field(default_factory=set)

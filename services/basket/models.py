@@ -54,6 +54,7 @@ class BrandTerms(TenantOwned, db.Model):
     prices_include_tax: Mapped[bool] = mapped_column(Boolean)
     basket_ttl_hours: Mapped[int] = mapped_column(Integer, default=720)
     abandon_after_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class Basket(TenantOwned, db.Model):

@@ -105,6 +105,10 @@ def create_basket(
 ) -> tuple[Basket, str | None]:
     """A new basket; a guest gets its token once, here."""
     terms = brand_terms()
+    if terms.channels and channel not in terms.channels:
+        raise errors.InvalidBasketChange(
+            errors=errors.field("channel", f"one of {', '.join(terms.channels)}")
+        )
     token = None if shopper.customer_id else secrets.token_urlsafe(32)
     basket = Basket(
         id=str(uuid.uuid4()),

@@ -12,7 +12,15 @@ from datetime import timedelta
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from services.basket import abandonment, checkout, live, quotes, schemas, service
+from services.basket import (
+    abandonment,
+    brand,
+    checkout,
+    live,
+    quotes,
+    schemas,
+    service,
+)
 from services.basket.deps import BasketDeps
 from services.basket.errors import SignInRequired
 from shared.tenancy.context import require_tenant
@@ -22,6 +30,20 @@ blp = Blueprint(
     __name__,
     description="Guest and signed-in baskets with telecom bundles and two totals.",
 )
+
+
+@blp.before_request
+def brand_settings_from_the_pack() -> None:
+    """Embedded demo: a brand answered from a pack takes its basket settings from
+    that pack on first use. TODO: at merge, take them from ``tenant.created``
+    (currency, tax, settings) through an event handler instead."""
+    tenant, d = require_tenant(), deps()
+    if tenant.id in d.configured_brands:
+        return
+    pack = getattr(catalog(), "pack", None)
+    if pack is not None and not brand.has_brand_terms():
+        brand.import_brand_pack(pack)
+    d.configured_brands.add(tenant.id)
 
 
 def deps() -> BasketDeps:

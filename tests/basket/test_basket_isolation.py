@@ -66,6 +66,17 @@ def test_one_customers_basket_is_invisible_to_another_customer(postgres_url):
     assert alice.call("GET", "/baskets/mine").get_json()["id"] == basket["id"]
 
 
+def test_a_basket_on_a_channel_the_brand_does_not_have_is_refused(postgres_url):
+    shop = build_shop(postgres_url)
+
+    answer = shop.client(VOLT).call("POST", "/baskets", {"channel": "retail"})
+
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == [
+        {"field": "channel", "location": "json", "message": "one of web, app"}
+    ]
+
+
 def test_a_customer_token_of_another_brand_is_refused(postgres_url):
     shop = build_shop(postgres_url)
     shopper = shop.client(NORTHWIND)

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("prices_include_tax", sa.Boolean, nullable=False),
         sa.Column("basket_ttl_hours", sa.Integer, nullable=False),
         sa.Column("abandon_after_minutes", sa.Integer, nullable=False),
+        sa.Column("channels", sa.JSON, nullable=False),
     )
     op.create_table(
         "baskets",
