@@ -51,6 +51,7 @@ def checkout(
     if priced.blockers:
         db.session.rollback()
         raise errors.CheckoutBlocked("fix the basket first", blockers=priced.blockers)
+    _refuse_lost_codes(priced)
     if priced.price_changes:
         service.remember_prices(basket, priced)
         db.session.commit()
@@ -89,6 +90,22 @@ def checkout(
         promotion_codes=[p.code for p in priced.eligible_codes],
     )
     return _receipt(basket, repeated=False)
+
+
+LOST = {"used_up", "ended", "already_used"}
+
+
+def _refuse_lost_codes(priced: totals.Priced) -> None:
+    """A code the shopper may have seen applied that can no longer be had:
+    refuse rather than charge more than the basket showed."""
+    for code in priced.view["promotion_codes"]:
+        if code["reason"] in LOST:
+            db.session.rollback()
+            raise errors.PromotionCodeUsedUp(
+                f"{code['code']} is no longer available ({code['reason']}); "
+                "remove it to check out",
+                code=code["code"],
+            )
 
 
 def _receipt(basket: Basket, repeated: bool) -> dict[str, Any]:

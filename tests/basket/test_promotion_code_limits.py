@@ -63,9 +63,12 @@ def test_five_redemptions_left_and_twenty_checkouts_exactly_five_get_it(postgres
     print(
         f"\nLAST5 with 5 redemptions left, 20 concurrent checkouts: "
         f"{len(placed)} placed with the discount (month 1 {month_1}), "
-        f"{len(refused)} refused (code used up); counter {counter}/100"
+        f"{len(refused)} refused (code used up), "
+        f"{len(shop.orders.orders) - len(discounted)} at full price; "
+        f"counter {counter}/100"
     )
     assert len(placed) == 5
+    assert len(shop.orders.orders) == 5  # none placed at a price it did not show
     assert len(discounted) == 5
     assert len(refused) == 15
     assert all(
