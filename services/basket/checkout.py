@@ -52,12 +52,14 @@ def checkout(
         db.session.rollback()
         raise errors.CheckoutBlocked("fix the basket first", blockers=priced.blockers)
     _refuse_lost_codes(priced)
-    if priced.price_changes:
+    was, now_shown = basket.shown_totals, service.totals_shown(priced)
+    if priced.price_changes or (was is not None and was != now_shown):
         service.remember_prices(basket, priced)
         db.session.commit()
         raise errors.PricesChanged(
             "review the new prices, then check out again",
             price_changes=priced.price_changes,
+            totals={"was": was, "now": now_shown},
         )
     lines = _telecom_details(basket, details, catalog, now)
 

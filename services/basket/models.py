@@ -76,6 +76,7 @@ class Basket(TenantOwned, db.Model):
     checked_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     order_reference: Mapped[str | None] = mapped_column(String(64))
     checkout: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    shown_totals: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     bundles: Mapped[list[Bundle]] = relationship(
         back_populates="basket",

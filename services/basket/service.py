@@ -339,7 +339,14 @@ def redeemed_codes(basket: Basket) -> set[str]:
     )
 
 
+def totals_shown(priced: totals.Priced) -> dict[str, Any]:
+    view = priced.view["totals"]
+    return {"due_today": view["due_today"]["amount"], "schedule": view["schedule"]}
+
+
 def remember_prices(basket: Basket, priced: totals.Priced) -> None:
+    """Store what the shopper was shown: unit prices and the two totals."""
+    basket.shown_totals = totals_shown(priced)
     for bundle in basket.bundles:
         for line in bundle.lines:
             current = priced.current[line.id]

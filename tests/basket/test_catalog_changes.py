@@ -149,3 +149,35 @@ def test_a_pre_order_variant_can_be_bought_out_of_stock_with_its_date(tmp_path):
     assert "preorder" in device["flags"]
     assert done.status_code == 200
     assert done.get_json()["order_status"] == "held"
+
+
+def test_a_campaign_ending_before_checkout_is_shown_before_anything_is_charged(
+    tmp_path,
+):
+    shop = build_shop(sqlite_url(tmp_path))
+    shopper = shop.client(NORTHWIND)
+    basket = shopper.new_basket("web")
+    basket = shopper.add_bundle(
+        basket["id"],
+        [{"code": "plan-unlimited", "term_months": 24}, {"code": "sim-physical"}],
+    )
+    assert basket["totals"]["per_month"]["amount"] == 1350
+
+    winter = shop.catalogs["northwind"].pack["campaigns"][0]
+    winter["valid"]["to"] = "2026-12-01T00:00:00Z"
+    first = shopper.call(
+        "POST", f"/baskets/{basket['id']}/checkout", checkout_body(basket)
+    )
+    second = shopper.call(
+        "POST", f"/baskets/{basket['id']}/checkout", checkout_body(basket)
+    )
+
+    assert first.status_code == 409
+    assert first.get_json()["totals"]["was"]["schedule"][0] == {
+        "from_month": 1,
+        "amount": 1350,
+    }
+    assert first.get_json()["totals"]["now"]["schedule"] == [
+        {"from_month": 1, "amount": 2700}
+    ]
+    assert second.status_code == 200

@@ -52,6 +52,7 @@ def upgrade() -> None:
         _when("checked_out_at"),
         sa.Column("order_reference", sa.String(64), nullable=True),
         sa.Column("checkout", sa.JSON, nullable=True),
+        sa.Column("shown_totals", sa.JSON, nullable=True),
     )
     op.create_index("ix_baskets_status_updated_at", "baskets", ["status", "updated_at"])
     op.create_table(
