@@ -23,6 +23,7 @@ from services.basket import (
 )
 from services.basket.deps import BasketDeps
 from services.basket.errors import SignInRequired
+from shared.http.problems import Forbidden
 from shared.tenancy.context import require_tenant
 
 blp = Blueprint(
@@ -253,7 +254,11 @@ def basket_from_quote(reference):
 @blp.arguments(schemas.SinceSchema, location="query")
 @blp.response(200, schemas.RateSchema)
 def abandonment_rate(args):
-    """Share of baskets that held something and were left, over ``days``."""
-    # TODO: restrict to tenant staff once shared/auth gives roles to check.
+    """Share of baskets that held something and were left, over ``days`` (staff)."""
+    authorization = request.headers.get("Authorization")
+    if not authorization:
+        raise SignInRequired("sign in as the brand's staff")
+    if not deps().identity.is_staff(authorization):
+        raise Forbidden("only the brand's staff read the abandonment rate")
     since = deps().clock() - timedelta(days=args["days"])
     return abandonment.abandonment_rate(since)

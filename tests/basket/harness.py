@@ -121,14 +121,16 @@ class ShopperClient:
         return answer.get_json()
 
 
-def customer_token(customer_id: str, tenant: Tenant = NORTHWIND) -> str:
+def customer_token(
+    customer_id: str, tenant: Tenant = NORTHWIND, roles=("customer",)
+) -> str:
     now = int(time.time())
     claims = {
         "iss": ISSUER,
         "aud": "basket",
         "sub": customer_id,
         "tid": tenant.id,
-        "roles": ["customer"],
+        "roles": list(roles),
         "iat": now,
         "exp": now + 3600,
     }

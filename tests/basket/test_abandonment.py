@@ -8,7 +8,13 @@ from services.basket.abandonment import abandon_idle_baskets
 from services.basket.models import db
 from services.cli import main
 from shared.tenancy import tenant_scope
-from tests.basket.harness import NORTHWIND, build_shop, checkout_body, load_pack
+from tests.basket.harness import (
+    NORTHWIND,
+    build_shop,
+    checkout_body,
+    customer_token,
+    load_pack,
+)
 
 SIM_ONLY = [{"code": "plan-smart-30", "term_months": 24}, {"code": "sim-esim"}]
 EIGHT_AM = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
@@ -47,7 +53,11 @@ def test_idle_baskets_are_abandoned_once_and_the_rate_is_readable(
         second_run = abandon_idle_baskets(ten_am + timedelta(hours=1))
         db.session.remove()
     shop.clock.now = ten_am
-    rate = shop.client(NORTHWIND).call("GET", "/abandonment-rate?days=7").get_json()
+    staff = shop.client(NORTHWIND)
+    staff.bearer = customer_token("staff-1", roles=("tenant_admin",))
+    rate = staff.call("GET", "/abandonment-rate?days=7").get_json()
+    as_guest = shop.client(NORTHWIND).call("GET", "/abandonment-rate")
+    as_customer = signed_in.call("GET", "/abandonment-rate")
 
     print(
         f"\nabandoned at 10:00: {[p['basket_id'][:8] for p in first_run]}; "
@@ -59,6 +69,7 @@ def test_idle_baskets_are_abandoned_once_and_the_rate_is_readable(
     assert "contact" not in by_id[b["id"]]
     assert by_id[b["id"]]["customer_id"] == "customer-bob"
     assert [p["basket_id"] for p in second_run] == [c["id"]]
+    assert (as_guest.status_code, as_customer.status_code) == (401, 403)
     assert rate["baskets"] == 4 and rate["checked_out"] == 1
     assert rate["abandoned"] == 3 and rate["rate"] == 0.75
 
