@@ -10,6 +10,7 @@ import tempfile
 import click
 
 from services.basket.cli import basket_cli
+from services.payment.cli import payments
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -82,6 +83,7 @@ def run(host: str, port: int) -> None:
 
 
 main.add_command(basket_cli)
+main.add_command(payments)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
