@@ -15,7 +15,7 @@ from services.basket.models import BrandTerms, PromotionCode, db
 log = structlog.get_logger(__name__)
 
 
-def import_brand_pack(pack: Mapping[str, Any]) -> dict[str, int]:
+def import_brand_pack(pack: Mapping[str, Any], commit: bool = True) -> dict[str, int]:
     """The basket's part of a brand pack: tax, currency, basket settings, codes.
 
     Re-importing updates definitions and keeps each code's redemption counter.
@@ -30,7 +30,8 @@ def import_brand_pack(pack: Mapping[str, Any]) -> dict[str, int]:
     terms.prices_include_tax = bool(brand["tax"]["prices_include_tax"])
     terms.basket_ttl_hours = int(settings.get("basket_ttl_hours", 720))
     terms.abandon_after_minutes = int(settings.get("basket_abandon_after_minutes", 60))
-    terms.channels = [channel["code"] for channel in pack.get("channels") or ()]
+    if "channels" in pack or terms.channels is None:
+        terms.channels = [channel["code"] for channel in pack.get("channels") or ()]
     db.session.add(terms)
 
     existing = {p.code: p for p in db.session.scalars(select(PromotionCode))}
@@ -52,7 +53,8 @@ def import_brand_pack(pack: Mapping[str, Any]) -> dict[str, int]:
         promo.valid_to = _instant(valid.get("to"))
         db.session.add(promo)
 
-    db.session.commit()
+    if commit:
+        db.session.commit()
     count = len(pack.get("promotion_codes") or ())
     log.info("basket_brand_pack_imported", promotion_codes=count)
     return {"promotion_codes": count}
@@ -62,6 +64,17 @@ def _instant(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def take_tenant_settings(payload: Mapping[str, Any]) -> None:
+    """The brand's currency, tax and basket settings from ``tenant.created`` or
+    ``tenant.updated`` (no commit: the event handler's transaction commits)."""
+    brand = {
+        "currency": payload["currency"],
+        "tax": payload["tax"],
+        "settings": payload.get("settings") or {},
+    }
+    import_brand_pack({"tenant": brand}, commit=False)
 
 
 def has_brand_terms() -> bool:

@@ -20,7 +20,21 @@ class BasketAbandonedSchema(ma.Schema):
 
 
 PUBLISHES: tuple[str, ...] = ("basket.abandoned",)
-CONSUMES: tuple[str, ...] = ()
+CONSUMES: tuple[str, ...] = ("tenant.created", "tenant.updated")
+
+try:  # the event bus is being merged in parallel
+    from shared.events import EventHandlers
+except ImportError:  # pragma: no cover - until shared.events is on main
+    handlers = None
+else:
+    handlers = EventHandlers("basket")
+
+    @handlers.on("tenant.created")
+    @handlers.on("tenant.updated")
+    def take_tenant_settings(envelope: Any, session: Any) -> None:
+        from services.basket.brand import take_tenant_settings as take
+
+        take(envelope.payload)
 
 
 def emit(session: Any, event_type: str, payload: dict[str, Any]) -> None:

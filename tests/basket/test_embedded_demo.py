@@ -45,3 +45,31 @@ def test_a_demo_brand_sells_from_its_pack_with_no_catalog_or_order_service(tmp_p
         "including_tax": 1200,
         "currency": "GBP",
     }
+
+
+def test_tenant_settings_from_an_event_set_tax_and_basket_expiry(tmp_path):
+    from services.basket.brand import brand_terms, take_tenant_settings
+    from services.basket.models import db
+    from shared.tenancy import tenant_scope
+    from tests.basket.harness import build_shop, load_pack
+
+    shop = build_shop(
+        f"sqlite:///{tmp_path}/basket.db", {"northwind": load_pack("northwind")}
+    )
+    payload = {
+        "id": NORTHWIND.id,
+        "slug": "northwind",
+        "currency": "GBP",
+        "tax": {"rate_percent": 5, "prices_include_tax": True},
+        "settings": {"basket_ttl_hours": 48, "basket_abandon_after_minutes": 90},
+    }
+
+    with shop.app.app_context(), tenant_scope(NORTHWIND):
+        take_tenant_settings(payload)
+        db.session.commit()
+        terms = brand_terms()
+        db.session.remove()
+
+    assert (terms.tax_rate_percent, terms.basket_ttl_hours) == (5, 48)
+    assert terms.abandon_after_minutes == 90
+    assert terms.channels == ["web", "app", "retail", "telesales"]
