@@ -14,6 +14,7 @@ from services.basket import pricing
 from services.basket.catalog_client import (
     OUT_OF_STOCK,
     RETIRED,
+    BrokenRule,
     CatalogClient,
     UnknownOffer,
 )
@@ -276,8 +277,6 @@ def price_basket(
 
 
 def _serviceability(bundle, catalog: CatalogClient) -> list:
-    from services.basket.catalog_client import BrokenRule
-
     broadband = [line for line in bundle.lines if line.product_type == BROADBAND]
     if not broadband:
         return []
