@@ -27,6 +27,7 @@ _DATABASE_URL = Regexp(
 _BROKER_URL = Regexp(
     r"^(amqp|amqps|pyamqp|memory)://", error="must be amqp:// or memory://"
 )
+_SERVICE_URL = Regexp(r"^https?://[^\s/]+/?$", error="must be http(s)://host[:port]")
 _REDIS_URL = Regexp(r"^(redis|rediss|unix)://", error="must be a redis:// URL")
 _HTTP_URL = Regexp(r"^https?://", error="must be an http:// or https:// URL")
 
@@ -59,6 +60,8 @@ class Settings:
     tenant_jwks_url: str | None = None
     secrets_keys: tuple[str, ...] = ()
     provisioning_timeout_s: float = 120.0
+    catalog_url: str | None = None  # basket -> catalog; unset: demo brand packs
+    order_url: str | None = None  # basket -> order; unset: in-memory hand-off
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -109,6 +112,8 @@ def load_settings() -> Settings:
     tenant_jwks_url = env.str("TENANT_JWKS_URL", None, validate=_HTTP_URL)
     secrets_keys_raw = env.str("SECRETS_KEYS", "")
     provisioning_timeout_s = env.float("TENANT_PROVISIONING_TIMEOUT_S", 120.0)
+    catalog_url = env.str("CATALOG_URL", None, validate=_SERVICE_URL)
+    order_url = env.str("ORDER_URL", None, validate=_SERVICE_URL)
 
     try:
         env.seal()
@@ -147,6 +152,8 @@ def load_settings() -> Settings:
         tenant_jwks_url=tenant_jwks_url,
         secrets_keys=secrets_keys,
         provisioning_timeout_s=provisioning_timeout_s,
+        catalog_url=catalog_url,
+        order_url=order_url,
     )
 
 
