@@ -9,6 +9,10 @@ import tempfile
 
 import click
 
+from services.basket.cli import basket_cli
+from services.channel.cli import channel_commands
+from services.payment.cli import payments
+from services.tenant.cli import tenants
 from services.worker import events, worker
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
@@ -72,6 +76,21 @@ def migrate(service: str | None) -> None:
             f"in {report.seconds:.2f}s"
         )
 
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def run(host: str, port: int) -> None:
+    """Run all six services in one process on the embedded default."""
+    settings = settings_or_exit()
+    from services.embedded import run_embedded
+
+    run_embedded(settings, host, port)
+
+
+# Each service's own commands, kept in that service's cli.py.
+for command in (basket_cli, channel_commands, payments, tenants):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -111,11 +111,15 @@ def _scope_to_tenant(state: Any) -> None:
             )
         return
 
-    tenant_mappers = [m for m in state.all_mappers if _is_tenant_owned(m)]
-    if not state.is_orm_statement or not tenant_mappers:
-        if not allowed_raw and _touches_tenant_tables(statement):
-            raise RawSQLRefused("a Core statement touched tenant tables; use the ORM")
+    touches_tenant_tables = _touches_tenant_tables(statement) or any(
+        _is_tenant_owned(m) for m in state.all_mappers
+    )
+    if not touches_tenant_tables:
         return
+    if not state.is_orm_statement:
+        if allowed_raw:
+            return
+        raise RawSQLRefused("a Core statement touched tenant tables; use the ORM")
 
     tenant = current_tenant()
     if tenant is None:

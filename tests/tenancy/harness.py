@@ -40,7 +40,10 @@ def add_item():
 @items.route("/items", methods=["GET"])
 def list_items():
     offerings = db.session.scalars(
-        select(Offering).options(selectinload(Offering.variants)).order_by(Offering.id)
+        select(Offering)
+        .options(selectinload(Offering.variants))
+        .order_by(Offering.id.desc())
+        .limit(50)
     ).all()
     return jsonify(
         codes=[o.code for o in offerings],
