@@ -8,6 +8,7 @@ the tenant service's provisioning saga waits for.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import structlog
@@ -22,6 +23,11 @@ from shared.tenancy.context import Tenant
 from shared.tenancy.registry import TenantRegistry
 
 log = structlog.get_logger(__name__)
+
+# Alembic keeps its migration context in module globals: two migrations run at
+# once in one process (several services' consumers in threads) would mix up
+# each other's scripts. Separate worker processes are unaffected.
+_ALEMBIC = threading.Lock()
 
 _STATUS_BY_EVENT = {"tenant.suspended": "suspended", "tenant.resumed": "active"}
 TENANT_LIFECYCLE = (
@@ -79,7 +85,8 @@ def tenant_lifecycle_handlers(rt: Any) -> EventHandlers:
     @handlers.before_transaction("tenant.created")
     def create_tenant_schema(envelope: Envelope) -> None:
         tenant = tenant_from_event(rt.registry, envelope)
-        schema = upgrade_tenant(rt.engine, rt.service, tenant.slug)
+        with _ALEMBIC:
+            schema = upgrade_tenant(rt.engine, rt.service, tenant.slug)
         log.info("tenant_schema_ready", slug=tenant.slug, schema=schema)
 
     @handlers.on("tenant.created")
