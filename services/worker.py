@@ -27,13 +27,22 @@ def _needs_broker(settings) -> None:
 
 @click.command()
 @click.argument("service", type=click.Choice(SERVICES))
-def worker(service: str) -> None:
+@click.option(
+    "--metrics-port",
+    default=9102,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Serve Prometheus metrics (outbox backlog, events) here; 0: off.",
+)
+def worker(service: str, metrics_port: int) -> None:
     """Relay a service's outbox and consume its events until stopped."""
     settings = _settings()
     _needs_broker(settings)
     from services.platform import create_service
-    from shared.events.worker import EventWorker
+    from shared.events.worker import EventWorker, serve_metrics
 
+    if metrics_port:
+        serve_metrics(metrics_port)
     EventWorker(create_service(service, settings)).run_until_signalled()
 
 

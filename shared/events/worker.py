@@ -7,11 +7,18 @@ restart, and both stop cleanly on SIGTERM (Kubernetes) or Ctrl-C.
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
 import structlog
 from flask import Flask
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    multiprocess,
+    start_http_server,
+)
 
 from shared.events.amqp import AmqpPublisher, BrokerOptions, Topology, broker_check
 from shared.events.consumer import AmqpConsumer, ConsumerPolicy
@@ -20,6 +27,16 @@ from shared.events.relay import OutboxRelay
 from shared.http.app import runtime
 
 log = structlog.get_logger(__name__)
+
+
+def serve_metrics(port: int, host: str = "0.0.0.0") -> None:
+    """Expose the worker's metrics: it has no web app of its own to serve them."""
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    start_http_server(port, addr=host, registry=registry)
+    log.info("worker_metrics_served", port=port)
 
 
 def add_broker_readiness(app: Flask) -> None:
