@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,19 +18,9 @@ from shared.events.amqp import (
     Topology,
     connect,
 )
+from shared.events.envelope import DeadLetter
 
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    id: str
-    service: str
-    event_type: str
-    tenant_id: str | None
-    attempts: int
-    error: str
-    dead_lettered_at: str
 
 
 def _dead_letter(service: str, message: Any) -> DeadLetter:

@@ -104,3 +104,16 @@ class Envelope:
             causation_id=data.get("causation_id"),
             payload=data["payload"],
         )
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An event a consumer gave up on, as an operator sees it."""
+
+    id: str
+    service: str
+    event_type: str
+    tenant_id: str | None
+    attempts: int
+    error: str
+    dead_lettered_at: str

@@ -20,7 +20,7 @@ import structlog
 from flask import Flask
 
 from shared.events import metrics
-from shared.events.dead_letters import DeadLetter
+from shared.events.envelope import DeadLetter
 from shared.events.handlers import topic_matches
 from shared.events.processing import EventProcessor, Outcome
 from shared.events.relay import OutboxRelay, PublishRefused
