@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from environs import Env, EnvValidationError
-from marshmallow.validate import OneOf, Regexp
+from marshmallow.validate import Length, OneOf, Regexp
 
 from shared import SERVICES
 
@@ -27,6 +27,7 @@ _DATABASE_URL = Regexp(
 _BROKER_URL = Regexp(
     r"^(amqp|amqps|pyamqp|memory)://", error="must be amqp:// or memory://"
 )
+_HTTP_URL = Regexp(r"^https?://", error="must be an http(s):// URL")
 _REDIS_URL = Regexp(r"^(redis|rediss|unix)://", error="must be a redis:// URL")
 
 
@@ -49,6 +50,8 @@ class Settings:
     http_timeout_s: float
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    catalog_admin_token: str | None = None
+    device_master_url: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -90,6 +93,10 @@ def load_settings() -> Settings:
     http_timeout_s = env.float("HTTP_TIMEOUT_S", 2.0)
     db_pool_size = env.int("DB_POOL_SIZE", 5)
     db_max_overflow = env.int("DB_MAX_OVERFLOW", 5)
+    catalog_admin_token = env.str(
+        "CATALOG_ADMIN_TOKEN", None, validate=Length(min=24, error="use >= 24 chars")
+    )
+    device_master_url = env.str("DEVICE_MASTER_URL", None, validate=_HTTP_URL)
 
     try:
         env.seal()
@@ -117,6 +124,8 @@ def load_settings() -> Settings:
         http_timeout_s=http_timeout_s,
         db_pool_size=db_pool_size,
         db_max_overflow=db_max_overflow,
+        catalog_admin_token=catalog_admin_token,
+        device_master_url=device_master_url,
     )
 
 
