@@ -356,7 +356,10 @@ def check_basket(bundles: list[dict[str, Any]]) -> dict[str, Any]:
         for p in db.session.scalars(select(Product).where(Product.code.in_(codes)))
     }
     rules = list(db.session.scalars(select(CompatibilityRule)))
-    names = dict(db.session.execute(select(Product.code, Product.name)).tuples())
+    names = {
+        row.code: row.name
+        for row in db.session.execute(select(Product.code, Product.name))
+    }
 
     broken = []
     for index, bundle in enumerate(bundles):

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.catalog.harness import build_with_brands
+from tests.support.services import fresh_postgres_database
 
 
 @pytest.fixture
@@ -16,7 +17,24 @@ def any_url(request, tmp_path):
     yield request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def catalog_app(request, tmp_path_factory):
+    """The three demo brands, imported once per module on each database.
+
+    Shared by read-only tests; tests that change data build their own.
+    """
+    if request.param == "sqlite":
+        folder = tmp_path_factory.mktemp("catalog")
+        yield build_with_brands(f"sqlite:///{folder}/catalog.db")
+        return
+    url, drop = fresh_postgres_database()
+    app = build_with_brands(url)
+    yield app
+    with app.app_context():
+        app.extensions["sqlalchemy"].engine.dispose()
+    drop()
+
+
 @pytest.fixture
-def catalog_app(any_url):
-    """The catalog with the three demo brands, on SQLite and on PostgreSQL."""
-    return build_with_brands(any_url)
+def client(catalog_app):
+    return catalog_app.test_client()
