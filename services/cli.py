@@ -69,5 +69,9 @@ def migrate(service: str | None) -> None:
         )
 
 
+from services.catalog.cli import catalog  # noqa: E402 - registered after main
+
+main.add_command(catalog)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
