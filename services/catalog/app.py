@@ -20,4 +20,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     rt = runtime(app)
     rt.extras["catalog_cache"] = make_cache(rt.settings.redis_url)
+    if rt.settings.device_master_url:
+        from services.catalog.device_master import DeviceMasterClient
+
+        client = DeviceMasterClient(
+            rt.settings.device_master_url, timeout_s=rt.settings.http_timeout_s
+        )
+        rt.extras["device_master"] = client
+        rt.readiness["device_master"] = client.readiness
     return app

@@ -16,7 +16,14 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from services.catalog import compatibility, inventory, pack_import, pricing, search
+from services.catalog import (
+    compatibility,
+    device_master,
+    inventory,
+    pack_import,
+    pricing,
+    search,
+)
 from services.catalog.cache import CatalogCache
 from services.catalog.errors import (
     CatalogNotImported,
@@ -398,6 +405,21 @@ def serviceability(code: str, postcode: str) -> dict[str, Any]:
         "postcode": postcode.upper(),
         "area": area,
         "available": area in product.postcode_prefixes,
+    }
+
+
+# -- device master data --------------------------------------------------------
+
+
+def refresh_device_master(client: device_master.DeviceMasterClient) -> dict[str, Any]:
+    """Fetch the external feed; store it if live, else keep what is stored."""
+    result = client.fetch()
+    stored = device_master.sync_device_master(db.session, result) if result.live else 0
+    return {
+        "live": result.live,
+        "devices": len(result.items),
+        "stored": stored,
+        "fetched_at": result.fetched_at.isoformat(),
     }
 
 
