@@ -33,3 +33,24 @@ def sweep_reservations() -> None:
             total += released
             click.echo(f"{tenant.slug}: {released} expired reservation(s) released")
     click.echo(f"total: {total}")
+
+
+@catalog.command("sync-devices")
+def sync_devices() -> None:
+    """Fetch the external device master feed into the shared device table."""
+    from services.catalog import service
+    from services.catalog.app import create_app
+    from services.catalog.models import db
+    from services.cli import settings_or_exit
+    from shared.http.app import runtime
+
+    app = create_app(settings_or_exit())
+    client = runtime(app).extras.get("device_master")
+    if client is None:
+        raise click.ClickException("DEVICE_MASTER_URL is not set")
+    with app.app_context():
+        answer = service.refresh_device_master(client)
+        db.session.remove()
+    click.echo(
+        f"devices: {answer['devices']} ({'live' if answer['live'] else 'last good'})"
+    )

@@ -188,3 +188,16 @@ class ImportSummarySchema(ma.Schema):
     rules = ma.fields.Integer()
     campaigns = ma.fields.Integer()
     cross_sell = ma.fields.Integer()
+
+
+class DeviceOverrideSchema(ma.Schema):
+    """A brand's own fields over the shared device record; others stay shared."""
+
+    gtin = ma.fields.String(dump_only=True)
+    name = ma.fields.String(allow_none=True, validate=validate.Length(max=200))
+    description = ma.fields.String(allow_none=True, validate=validate.Length(max=5000))
+    images = ma.fields.List(
+        ma.fields.String(validate=validate.Length(max=500)),
+        allow_none=True,
+        validate=validate.Length(max=20),
+    )

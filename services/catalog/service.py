@@ -423,6 +423,32 @@ def refresh_device_master(client: device_master.DeviceMasterClient) -> dict[str,
     }
 
 
+def override_device(
+    cache: CatalogCache | None, gtin: str, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """Set this brand's own name, description or images for a shared device."""
+    tenant = require_tenant()
+    row = db.session.scalars(
+        select(DeviceOverride).where(DeviceOverride.gtin == gtin)
+    ).first()
+    if row is None:
+        row = DeviceOverride(gtin=gtin)
+        db.session.add(row)
+    for name in ("name", "description", "images"):
+        if name in fields:
+            setattr(row, name, fields[name])
+    db.session.commit()
+
+    if cache is not None:
+        cache.invalidate(tenant.id)
+    return {
+        "gtin": gtin,
+        "name": row.name,
+        "description": row.description,
+        "images": row.images,
+    }
+
+
 # -- inventory ------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import re
 
 from flask import Response, current_app, request
 from flask.views import MethodView
@@ -14,6 +15,9 @@ from services.catalog.cache import CatalogCache
 from services.catalog.errors import AdminOnly
 from services.catalog.search import ListingQuery
 from shared.http.app import runtime
+from shared.http.problems import Unprocessable
+
+GTIN = re.compile(r"^[0-9]{8,14}$")
 
 blp = Blueprint(
     "catalog",
@@ -133,3 +137,20 @@ class CatalogImport(MethodView):
     def post(self, body):
         """Import a brand pack's catalog sections, all or nothing (tenant admin)."""
         return service.import_catalog(catalog_cache(), **body)
+
+
+@blp.route("/admin/devices/<gtin>")
+class DeviceOverride(MethodView):
+    @admin_only
+    @blp.arguments(schemas.DeviceOverrideSchema)
+    @blp.response(200, schemas.DeviceOverrideSchema)
+    def put(self, body, gtin):
+        """Override name, description or images of a shared device (tenant admin)."""
+        if not GTIN.match(gtin):
+            raise Unprocessable(
+                "not a GTIN",
+                errors=[
+                    {"field": "gtin", "location": "path", "message": "8-14 digits"}
+                ],
+            )
+        return service.override_device(catalog_cache(), gtin, body)

@@ -172,3 +172,35 @@ def test_with_no_good_data_yet_an_outage_is_reported(sqlite_url, feed):
 
     assert type(raised.value).__name__ == "DeviceMasterUnavailable"
     assert "last good data from never" in readiness(app)[1]
+
+
+def test_a_brand_overrides_a_shared_device_without_touching_the_others(
+    sqlite_url, feed
+):
+    from tests.catalog.harness import ADMIN_TOKEN, HARBOR
+
+    app = build_app(sqlite_url)
+    import_brand(app, NORTHWIND)
+    import_brand(app, HARBOR)
+    refresh(app, DeviceMasterClient(feed.url))
+    admin = {**host(NORTHWIND), "Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+    done = app.test_client().put(
+        "/api/catalog/admin/devices/0195949822014",
+        json={"name": "iPhone 16 (Northwind edition)", "images": ["/nw/ip16.jpg"]},
+        headers=admin,
+    )
+    bad = app.test_client().put(
+        "/api/catalog/admin/devices/not-a-gtin", json={"name": "x"}, headers=admin
+    )
+    harbor = app.test_client().get(
+        "/api/catalog/products/device-iphone-16", headers=host(HARBOR)
+    )
+
+    assert done.status_code == 200, done.get_json()
+    assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "gtin"
+    northwind_device = device_of(app)
+    assert northwind_device["name"] == "iPhone 16 (Northwind edition)"
+    assert northwind_device["images"] == ["/nw/ip16.jpg"]
+    assert northwind_device["rrp"]["amount"] == 79900  # still the shared record
+    assert harbor.get_json()["variants"][0]["device"]["name"] == "Apple iPhone 16"
