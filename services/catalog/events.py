@@ -38,7 +38,11 @@ STOCK_RESERVATION_FAILED = event_type(
 STOCK_RELEASED = event_type(
     "catalog.stock_released",
     1,
-    {"order_id": "string", "released_lines": "integer"},
+    {
+        "order_id": "string",
+        "released_lines": "integer",
+        "reason": "cancelled | expired",
+    },
     "Held stock of an order went back on sale (cancelled or expired).",
 )
 
@@ -104,9 +108,20 @@ def release_order_stock(envelope: Envelope, session) -> None:
     order_id = str(envelope.payload["order_id"])
     released = inventory.release_order(session, order_id)
     if released:
-        publish(
-            session,
-            "catalog.stock_released",
-            {"order_id": order_id, "released_lines": released},
-            **_follow_up(envelope),
-        )
+        announce_release(session, order_id, released, "cancelled", envelope)
+
+
+def announce_release(
+    session,
+    order_id: str,
+    released_lines: int,
+    reason: str,
+    cause: Envelope | None = None,
+) -> None:
+    """``catalog.stock_released`` in the caller's transaction."""
+    publish(
+        session,
+        "catalog.stock_released",
+        {"order_id": order_id, "released_lines": released_lines, "reason": reason},
+        **(_follow_up(cause) if cause else {}),
+    )

@@ -483,16 +483,31 @@ def release_stock(order_id: str, line_id: str) -> bool:
 
 
 def sweep_expired_reservations(now: datetime | None = None) -> int:
-    """Release every held reservation past its expiry, one commit per line."""
+    """Release every held reservation past its expiry, one commit per line.
+
+    Each release goes out as ``catalog.stock_released`` in the same commit.
+    """
+    announce = _release_announcer()
     released = 0
     for order_id, line_id in inventory.expired_reservations(db.session, now):
         try:
-            released += inventory.release_line(
+            if inventory.release_line(
                 db.session, order_id=order_id, line_id=line_id, status="expired"
-            )
+            ):
+                released += 1
+                announce(db.session, order_id, 1, "expired")
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
     db.session.commit()
     return released
+
+
+def _release_announcer():
+    try:
+        from services.catalog.events import announce_release
+    except ImportError:  # TODO: drop once shared.events is merged in this branch
+        log.warning("stock_events_unavailable", reason="shared.events missing")
+        return lambda *args: None
+    return announce_release

@@ -71,3 +71,30 @@ def test_an_order_reserves_its_lines_once_and_a_cancel_puts_them_back(sqlite_url
     assert stock(app, "ACC-USBC-25W")[0] == 200  # o-2 held nothing at all
     assert stock(app, pro) == (3, 0, 0)
     assert len(published(app, "catalog.stock_released")) == 1
+
+
+def test_an_expired_reservation_goes_out_as_stock_released(sqlite_url):
+    from datetime import UTC, datetime, timedelta
+
+    from services.catalog import inventory, service
+
+    app = build_app(sqlite_url)
+    import_brand(app, NORTHWIND)
+    with app.app_context(), tenant_scope(NORTHWIND):
+        inventory.reserve_line(
+            db.session,
+            order_id="o-abandoned",
+            line_id="l1",
+            sku="ACC-USBC-25W",
+            quantity=2,
+            now=datetime.now(UTC) - timedelta(hours=1),
+        )
+        db.session.commit()
+        assert service.sweep_expired_reservations() == 1
+        assert service.sweep_expired_reservations() == 0
+        db.session.remove()
+
+    assert published(app, "catalog.stock_released") == [
+        {"order_id": "o-abandoned", "released_lines": 1, "reason": "expired"}
+    ]
+    assert stock(app, "ACC-USBC-25W")[0] == 200
