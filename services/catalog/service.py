@@ -7,14 +7,11 @@ hold the rules and never commit.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from services.catalog import (
     compatibility,
@@ -23,27 +20,21 @@ from services.catalog import (
     pack_import,
     pricing,
     search,
+    storefront,
 )
 from services.catalog.cache import CatalogCache
 from services.catalog.errors import (
-    CatalogNotImported,
     CatalogPackRefused,
     NotServiceable,
     PriceOptionAmbiguous,
     PriceOptionNotFound,
-    ProductNotFound,
 )
 from services.catalog.models import (
     Campaign,
-    CatalogSettings,
     CompatibilityRule,
     CrossSell,
-    DeviceMaster,
     DeviceOverride,
-    Price,
     Product,
-    StockLevel,
-    Variant,
     db,
 )
 from shared.tenancy import require_tenant
@@ -107,196 +98,6 @@ def _untracked_esims(session, products: list[dict]) -> None:
             pack_import._ensure_stock_level(session, item["code"], False, 0)
 
 
-# -- storefront reads ---------------------------------------------------------
-
-
-def _settings() -> CatalogSettings:
-    row = db.session.scalars(select(CatalogSettings)).first()
-    if row is None:
-        raise CatalogNotImported()
-    return row
-
-
-def _cache_name(kind: str, params: dict[str, Any]) -> str:
-    digest = hashlib.sha256(
-        json.dumps(params, sort_keys=True, default=str).encode()
-    ).hexdigest()[:24]
-    return f"{kind}:{digest}"
-
-
-def list_products(
-    cache: CatalogCache | None,
-    query: search.ListingQuery,
-    page: int,
-    page_size: int,
-) -> dict[str, Any]:
-    """One page of product summaries, the total and facet counts."""
-    tenant = require_tenant()
-    name = _cache_name("list", {**query.__dict__, "p": page, "s": page_size})
-    cached = cache.get(tenant.id, name) if cache else None
-    if cached is not None:
-        return cached
-
-    tax = pricing.TaxRule.of(_settings())
-    listing = search.list_products(db.session, query)
-    start = (page - 1) * page_size
-    page_ids = listing.product_ids[start : start + page_size]
-    by_id = {
-        p.id: p
-        for p in db.session.scalars(select(Product).where(Product.id.in_(page_ids)))
-    }
-    result = {
-        "items": [_summary(by_id[i], tax) for i in page_ids],
-        "total": len(listing.product_ids),
-        "facets": listing.facets,
-    }
-    db.session.commit()
-    if cache:
-        cache.set(tenant.id, name, result)
-    return result
-
-
-def _summary(product: Product, tax: pricing.TaxRule) -> dict[str, Any]:
-    return {
-        "code": product.code,
-        "type": product.type,
-        "name": product.name,
-        "brand": product.brand,
-        "attributes": product.attributes,
-        "tags": product.tags,
-        "lifecycle": product.lifecycle,
-        "price_today_from": _maybe_tax(tax, product.price_today_from),
-        "price_monthly_from": _maybe_tax(tax, product.price_monthly_from),
-    }
-
-
-def _maybe_tax(tax: pricing.TaxRule, amount: int | None) -> dict[str, int] | None:
-    return None if amount is None else tax.both_ways(amount)
-
-
-def _load_product(code: str) -> Product:
-    product = db.session.scalars(
-        select(Product)
-        .where(Product.code == code)
-        .options(
-            selectinload(Product.variants).selectinload(Variant.prices),
-            selectinload(Product.prices),
-        )
-    ).first()
-    if product is None:
-        raise ProductNotFound(f"no product {code!r}")
-    return product
-
-
-def product_detail(
-    cache: CatalogCache | None, code: str, channel: str | None
-) -> tuple[dict[str, Any], str]:
-    """The product with variants and prices (tax both ways), and its ETag."""
-    tenant = require_tenant()
-    name = _cache_name("detail", {"code": code, "channel": channel})
-    cached = cache.get(tenant.id, name) if cache else None
-    if cached is None:
-        cached = _detail(code, channel)
-        db.session.commit()
-        if cache:
-            cache.set(tenant.id, name, cached)
-    etag = hashlib.sha256(json.dumps(cached, sort_keys=True).encode()).hexdigest()
-    return cached, etag[:32]
-
-
-def _detail(code: str, channel: str | None) -> dict[str, Any]:
-    settings = _settings()
-    tax = pricing.TaxRule.of(settings)
-    product = _load_product(code)
-    if channel and channel in (product.hidden_channels or []):
-        raise ProductNotFound(f"{code!r} is not sold on {channel!r}")
-
-    stock = {
-        s.sku: s
-        for s in db.session.scalars(
-            select(StockLevel).where(
-                StockLevel.sku.in_([v.sku for v in product.variants])
-            )
-        )
-    }
-    devices = _device_records([v.gtin for v in product.variants if v.gtin])
-    body = _summary(product, tax)
-    body.update(
-        currency=settings.currency,
-        tax={
-            "rate_percent": settings.tax_rate_percent,
-            "prices_include_tax": settings.prices_include_tax,
-        },
-        requires=product.requires,
-        serviceable_areas=product.postcode_prefixes,
-        prices=[
-            _price(p, tax) for p in pricing.prices_on_channel(product.prices, channel)
-        ],
-        variants=[
-            {
-                "sku": v.sku,
-                "gtin": v.gtin,
-                "attributes": v.attributes,
-                "preorder": v.preorder,
-                "expected_on": v.expected_on.isoformat() if v.expected_on else None,
-                "in_stock": _in_stock(stock.get(v.sku)),
-                "device": devices.get(v.gtin),
-                "prices": [
-                    _price(p, tax) for p in pricing.prices_on_channel(v.prices, channel)
-                ],
-            }
-            for v in product.variants
-        ],
-    )
-    return body
-
-
-def _in_stock(level: StockLevel | None) -> bool:
-    return level is not None and (not level.tracked or level.on_hand > 0)
-
-
-def _price(price: Price, tax: pricing.TaxRule) -> dict[str, Any]:
-    return {
-        "id": price.id,
-        "type": price.type,
-        "currency": price.currency,
-        "period": price.period,
-        "term_months": price.term_months,
-        "channel": price.channel,
-        **tax.both_ways(price.amount),
-    }
-
-
-def _device_records(gtins: list[str]) -> dict[str, dict[str, Any]]:
-    """Shared device master data with this brand's overrides on top."""
-    if not gtins:
-        return {}
-    masters = db.session.scalars(
-        select(DeviceMaster).where(DeviceMaster.gtin.in_(gtins))
-    ).all()
-    overrides = {
-        o.gtin: o
-        for o in db.session.scalars(
-            select(DeviceOverride).where(DeviceOverride.gtin.in_(gtins))
-        )
-    }
-    records = {}
-    for master in masters:
-        override = overrides.get(master.gtin)
-        records[master.gtin] = {
-            "name": (override and override.name)
-            or f"{master.manufacturer} {master.model}",
-            "description": override.description if override else None,
-            "images": (override.images if override else None) or [],
-            "manufacturer": master.manufacturer,
-            "storage_gb": master.storage_gb,
-            "network": master.network,
-            "esim": master.esim,
-            "rrp": {"amount": master.rrp_amount, "currency": master.rrp_currency},
-        }
-    return records
-
-
 # -- pricing ------------------------------------------------------------------
 
 
@@ -312,8 +113,8 @@ def effective_price(
     lines: int = 1,
 ) -> dict[str, Any]:
     """What a price option of a product costs on a channel at a moment."""
-    tax = pricing.TaxRule.of(_settings())
-    product = _load_product(code)
+    tax = pricing.TaxRule.of(storefront.catalog_settings())
+    product = storefront.load_product(code)
     at = at or datetime.now(UTC)
 
     if sku:
@@ -395,7 +196,7 @@ def check_basket(bundles: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def serviceability(code: str, postcode: str) -> dict[str, Any]:
-    product = _load_product(code)
+    product = storefront.load_product(code)
     if product.type != "broadband" or product.postcode_prefixes is None:
         raise NotServiceable(f"{code!r} is not sold by postcode")
     area = compatibility.area_of(postcode)

@@ -10,7 +10,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.catalog import schemas, service
+from services.catalog import schemas, service, storefront
 from services.catalog.cache import CatalogCache
 from services.catalog.errors import AdminOnly
 from services.catalog.search import ListingQuery
@@ -78,7 +78,7 @@ class Products(MethodView):
             channel=args.get("channel"),
             sort=args["sort"],
         )
-        page = service.list_products(
+        page = storefront.list_products(
             catalog_cache(),
             query,
             pagination_parameters.page,
@@ -94,7 +94,7 @@ class ProductById(MethodView):
     @blp.response(200, schemas.ProductDetailSchema)
     def get(self, args, code):
         """A product with its variants and prices, tax shown both ways."""
-        detail, etag = service.product_detail(
+        detail, etag = storefront.product_detail(
             catalog_cache(), code, args.get("channel")
         )
         if request.if_none_match.contains(etag):

@@ -17,9 +17,9 @@ def any_url(request, tmp_path):
     yield request.getfixturevalue("postgres_url")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def catalog_app(request, tmp_path_factory):
-    """The three demo brands, imported once per module on each database.
+    """The three demo brands, imported once per session on each database.
 
     Shared by read-only tests; tests that change data build their own.
     """
