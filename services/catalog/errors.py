@@ -1,6 +1,6 @@
 """Conditions the catalog service reports, each mapped to one problem+json answer."""
 
-from shared.http.problems import Forbidden, NotFound, Problem, Unprocessable
+from shared.http.problems import Conflict, Forbidden, NotFound, Problem, Unprocessable
 
 __all__ = ["Problem"]
 
@@ -31,3 +31,7 @@ class NotServiceable(Unprocessable):
 
 class AdminOnly(Forbidden):
     slug, title = "tenant-admin-only", "Only the brand's administrators may do this"
+
+
+class StockNotAdjustable(Conflict):
+    slug, title = "stock-not-adjustable", "This stock level cannot change that way"

@@ -46,7 +46,14 @@ STOCK_RELEASED = event_type(
     "Held stock of an order went back on sale (cancelled or expired).",
 )
 
-PUBLISHES = (STOCK_RESERVED, STOCK_RESERVATION_FAILED, STOCK_RELEASED)
+STOCK_CHANGED = event_type(
+    "catalog.stock_changed",
+    1,
+    {"sku": "string", "delta": "integer", "on_hand": "integer", "reason": "string"},
+    "An operator restocked or wrote off units of a SKU.",
+)
+
+PUBLISHES = (STOCK_RESERVED, STOCK_RESERVATION_FAILED, STOCK_RELEASED, STOCK_CHANGED)
 CONSUMES: tuple[str, ...] = ("order.placed", "order.cancelled")
 
 handlers = EventHandlers("catalog")
@@ -124,4 +131,14 @@ def announce_release(
         "catalog.stock_released",
         {"order_id": order_id, "released_lines": released_lines, "reason": reason},
         **(_follow_up(cause) if cause else {}),
+    )
+
+
+def announce_stock_change(
+    session, sku: str, delta: int, on_hand: int, reason: str
+) -> None:
+    publish(
+        session,
+        "catalog.stock_changed",
+        {"sku": sku, "delta": delta, "on_hand": on_hand, "reason": reason},
     )

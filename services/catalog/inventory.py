@@ -224,5 +224,29 @@ def expired_reservations(
     return [(row.order_id, row.line_id) for row in rows]
 
 
+class StockNotAdjustable(Exception):
+    """Unknown SKU, an untracked SKU, or a change that would go below zero."""
+
+
+def adjust_stock(session: Session, sku: str, delta: int, reason: str) -> int:
+    """Add or remove units atomically (no lost update); return the new level."""
+    level = stock_of(session, sku)
+    if level is None or not level.tracked:
+        raise StockNotAdjustable(f"{sku} is {'untracked' if level else 'unknown'}")
+
+    on_hand = session.execute(
+        update(StockLevel)
+        .where(StockLevel.sku == sku, StockLevel.on_hand + delta >= 0)
+        .values(on_hand=StockLevel.on_hand + delta)
+        .returning(StockLevel.on_hand)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if on_hand is None:
+        raise StockNotAdjustable(f"{sku} would go below zero")
+    session.add(_movement(sku, delta, reason, None, None))
+    log.info("stock_adjusted", sku=sku, delta=delta, on_hand=on_hand, reason=reason)
+    return on_hand
+
+
 def stock_of(session: Session, sku: str) -> StockLevel | None:
     return session.scalars(select(StockLevel).where(StockLevel.sku == sku)).first()

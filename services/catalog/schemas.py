@@ -201,3 +201,18 @@ class DeviceOverrideSchema(ma.Schema):
         allow_none=True,
         validate=validate.Length(max=20),
     )
+
+
+class StockAdjustmentSchema(ma.Schema):
+    delta = ma.fields.Integer(
+        required=True, validate=validate.Range(min=-100_000, max=100_000)
+    )
+    reason = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["restock", "write_off", "count_correction"]),
+    )
+
+
+class StockLevelSchema(ma.Schema):
+    sku = ma.fields.String()
+    on_hand = ma.fields.Integer()

@@ -28,6 +28,7 @@ from services.catalog.errors import (
     NotServiceable,
     PriceOptionAmbiguous,
     PriceOptionNotFound,
+    StockNotAdjustable,
 )
 from services.catalog.models import (
     Campaign,
@@ -288,7 +289,6 @@ def sweep_expired_reservations(now: datetime | None = None) -> int:
 
     Each release goes out as ``catalog.stock_released`` in the same commit.
     """
-    announce = _release_announcer()
     released = 0
     for order_id, line_id in inventory.expired_reservations(db.session, now):
         try:
@@ -296,7 +296,7 @@ def sweep_expired_reservations(now: datetime | None = None) -> int:
                 db.session, order_id=order_id, line_id=line_id, status="expired"
             ):
                 released += 1
-                announce(db.session, order_id, 1, "expired")
+                _stock_events().announce_release(db.session, order_id, 1, "expired")
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -305,10 +305,33 @@ def sweep_expired_reservations(now: datetime | None = None) -> int:
     return released
 
 
-def _release_announcer():
+def adjust_stock(sku: str, delta: int, reason: str) -> dict[str, Any]:
+    """Restock or write off units; the change goes out as an event."""
     try:
-        from services.catalog.events import announce_release
+        on_hand = inventory.adjust_stock(db.session, sku, delta, reason)
+        _stock_events().announce_stock_change(db.session, sku, delta, on_hand, reason)
+        db.session.commit()
+    except inventory.StockNotAdjustable as exc:
+        db.session.rollback()
+        raise StockNotAdjustable(str(exc)) from None
+    except Exception:
+        db.session.rollback()
+        raise
+    return {"sku": sku, "on_hand": on_hand}
+
+
+class _NoStockEvents:
+    """Stand-in while ``shared.events`` is not merged into this branch."""
+
+    def announce_release(self, *args: Any) -> None:
+        log.warning("stock_event_not_published", reason="shared.events missing")
+
+    announce_stock_change = announce_release
+
+
+def _stock_events():
+    try:
+        from services.catalog import events
     except ImportError:  # TODO: drop once shared.events is merged in this branch
-        log.warning("stock_events_unavailable", reason="shared.events missing")
-        return lambda *args: None
-    return announce_release
+        return _NoStockEvents()
+    return events

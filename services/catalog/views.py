@@ -154,3 +154,13 @@ class DeviceOverride(MethodView):
                 ],
             )
         return service.override_device(catalog_cache(), gtin, body)
+
+
+@blp.route("/admin/stock/<sku>/adjustments")
+class StockAdjustments(MethodView):
+    @admin_only
+    @blp.arguments(schemas.StockAdjustmentSchema)
+    @blp.response(200, schemas.StockLevelSchema)
+    def post(self, body, sku):
+        """Restock or write off units of a tracked SKU (tenant admin)."""
+        return service.adjust_stock(sku, body["delta"], body["reason"])

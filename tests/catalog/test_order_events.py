@@ -98,3 +98,17 @@ def test_an_expired_reservation_goes_out_as_stock_released(sqlite_url):
         {"order_id": "o-abandoned", "released_lines": 1, "reason": "expired"}
     ]
     assert stock(app, "ACC-USBC-25W")[0] == 200
+
+
+def test_a_restock_goes_out_as_stock_changed(sqlite_url):
+    from services.catalog import service
+
+    app = build_app(sqlite_url)
+    import_brand(app, NORTHWIND)
+    with app.app_context(), tenant_scope(NORTHWIND):
+        service.adjust_stock("ACC-USBC-25W", 50, "restock")
+        db.session.remove()
+
+    assert published(app, "catalog.stock_changed") == [
+        {"sku": "ACC-USBC-25W", "delta": 50, "on_hand": 250, "reason": "restock"}
+    ]

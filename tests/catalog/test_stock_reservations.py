@@ -216,3 +216,70 @@ def test_the_sweeper_releases_expired_reservations_for_every_brand(
     assert "total: 2" in result.output and "total: 0" in again.output
     assert stock(app, "DEV-SWEEP") == (3, 1, -1)
     assert stock(app, "VOLT-SWEEP", tenant=VOLT) == (3, 1, -1)
+
+
+def test_concurrent_restocks_and_write_offs_lose_no_update(pg_app):
+    put_stock(pg_app, "DEV-ADJUST", 5)
+
+    def adjust(index):
+        delta, reason = (1, "restock") if index % 2 else (-1, "write_off")
+        with pg_app.app_context(), tenant_scope(NORTHWIND):
+            try:
+                return delta, service.adjust_stock("DEV-ADJUST", delta, reason)
+            except Exception:  # noqa: BLE001 - a refused write-off is an outcome
+                return delta, None
+            finally:
+                db.session.remove()
+
+    results = run_at_once(40, adjust)
+
+    added = sum(1 for delta, ok in results if delta > 0 and ok)
+    removed = sum(1 for delta, ok in results if delta < 0 and ok)
+    on_hand, _, moved = stock(pg_app, "DEV-ADJUST")
+    print(
+        f"\n20 restocks, 20 write-offs at once from 5: {added} in, {removed} out, "
+        f"stock {on_hand}"
+    )
+    assert added == 20
+    assert on_hand == 5 + added - removed >= 0
+    assert moved == added - removed
+
+
+def test_an_admin_adjustment_refuses_to_go_below_zero_or_touch_an_esim(sqlite_url):
+    from tests.catalog.harness import ADMIN_TOKEN, host
+
+    app = build_app(sqlite_url)
+    import_brand(app, NORTHWIND)
+    client = app.test_client()
+    admin = {**host(NORTHWIND), "Authorization": f"Bearer {ADMIN_TOKEN}"}
+    url = "/api/catalog/admin/stock/{sku}/adjustments"
+
+    restock = client.post(
+        url.format(sku="DEV-FAIRPHONE-5-256-TRANSPARENT"),
+        json={"delta": 4, "reason": "restock"},
+        headers=admin,
+    )
+    too_many = client.post(
+        url.format(sku="DEV-FAIRPHONE-5-256-TRANSPARENT"),
+        json={"delta": -6, "reason": "write_off"},
+        headers=admin,
+    )
+    esim = client.post(
+        url.format(sku="sim-esim"),
+        json={"delta": 1, "reason": "restock"},
+        headers=admin,
+    )
+    shopper = client.post(
+        url.format(sku="ACC-USBC-25W"),
+        json={"delta": -200, "reason": "write_off"},
+        headers=host(NORTHWIND),
+    )
+
+    assert restock.get_json() == {
+        "sku": "DEV-FAIRPHONE-5-256-TRANSPARENT",
+        "on_hand": 5,
+    }
+    assert too_many.status_code == 409 and esim.status_code == 409
+    assert shopper.status_code == 403
+    assert stock(app, "DEV-FAIRPHONE-5-256-TRANSPARENT")[0] == 5
+    assert stock(app, "ACC-USBC-25W")[0] == 200
