@@ -19,7 +19,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         description=package.__doc__ or "",
     )
     rt = runtime(app)
-    rt.extras["catalog_cache"] = make_cache(rt.settings.redis_url)
+    cache = make_cache(rt.settings.redis_url)
+    rt.extras["catalog_cache"] = cache
+    rt.readiness["catalog_cache"] = cache.readiness
     if rt.settings.device_master_url:
         from services.catalog.device_master import DeviceMasterClient
 

@@ -103,6 +103,14 @@ class CatalogCache:
         except Exception as exc:  # noqa: BLE001 - a cache outage is not an error
             log.warning("catalog_cache_unavailable", error=type(exc).__name__)
 
+    def readiness(self) -> tuple[bool, str]:
+        """A cache outage slows reads down; it never makes the service unready."""
+        try:
+            self.backend.get("readiness:probe")
+            return True, f"{type(self.backend).__name__} ok"
+        except Exception as exc:  # noqa: BLE001 - readiness reports any failure
+            return True, f"degraded: {type(self.backend).__name__} {type(exc).__name__}"
+
     def invalidate(self, tenant_id: str) -> None:
         self.backend.incr(f"{tenant_id}:catalog:generation")
         log.info("catalog_cache_invalidated", tenant_id=tenant_id)

@@ -12,7 +12,7 @@ baskets can still read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -105,6 +105,10 @@ def check_sections(
             if not isinstance(stock, int) or stock < 0:
                 problem(f"{vpath}.stock", "stock must be a whole number >= 0")
             _check_prices(variant.get("prices") or [], f"{vpath}.prices", problem)
+            try:
+                _date_or_none(variant.get("expected_on"))
+            except ValueError:
+                problem(f"{vpath}.expected_on", "must be an ISO date")
 
     for i, item in enumerate(products or []):
         for j, code in enumerate((item.get("requires") or {}).get("any_of_codes", [])):
@@ -271,7 +275,7 @@ def _sync_variants(
         variant.attributes = dict(data.get("attributes") or {})
         variant.stock_tracked = data.get("stock_tracked", True)
         variant.preorder = bool(data.get("preorder", False))
-        variant.expected_on = data.get("expected_on")
+        variant.expected_on = _date_or_none(data.get("expected_on"))
         session.flush()
         _sync_prices(session, product, variant, data.get("prices") or [], currency)
         _ensure_stock_level(
@@ -279,6 +283,12 @@ def _sync_variants(
         )
         count += 1
     return count
+
+
+def _date_or_none(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def _ensure_stock_level(session: Session, sku: str, tracked: bool, stock: int) -> None:

@@ -120,8 +120,13 @@ def product_detail(
         db.session.commit()
         if cache:
             cache.set(tenant.id, name, cached)
-    etag = hashlib.sha256(json.dumps(cached, sort_keys=True).encode()).hexdigest()
-    return cached, etag[:32]
+    return cached, etag_of(cached)
+
+
+def etag_of(body: Any) -> str:
+    """A strong validator of an answer's content."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode())
+    return digest.hexdigest()[:32]
 
 
 def _detail(code: str, channel: str | None) -> dict[str, Any]:

@@ -85,7 +85,10 @@ class Products(MethodView):
             pagination_parameters.page_size,
         )
         pagination_parameters.item_count = page["total"]
-        return page
+        etag = storefront.etag_of(page)
+        if request.if_none_match.contains(etag):
+            return Response(status=304, headers={"ETag": f'"{etag}"'})
+        return page, 200, {"ETag": f'"{etag}"'}
 
 
 @blp.route("/products/<code>")

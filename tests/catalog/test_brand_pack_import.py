@@ -80,6 +80,14 @@ def test_importing_again_updates_and_never_duplicates(any_url):
     assert after["variants"] == before["variants"]
     assert after["prices"] == before["prices"]  # retired keeps its prices
     assert retired == "retired" and new_price == 2500
+    client = app.test_client()
+    listed = client.get("/api/catalog/products?type=broadband", headers=host(NORTHWIND))
+    still_readable = client.get(
+        "/api/catalog/products/bb-fibre-900", headers=host(NORTHWIND)
+    )
+    assert [i["code"] for i in listed.get_json()["items"]] == ["bb-fibre-150"]
+    assert still_readable.status_code == 200
+    assert still_readable.get_json()["lifecycle"] == "retired"
 
 
 def test_a_bad_pack_is_refused_whole_with_every_problem_named(sqlite_url):

@@ -153,3 +153,26 @@ def test_broadband_serviceability_by_postcode_area(client):
     )
     assert bad.status_code == 422
     assert bad.get_json()["errors"][0]["field"] == "postcode"
+
+
+def test_relevance_sorting_ranks_the_matches(client):
+    found = names(
+        client.get(f"{PRODUCTS}?q=iphone&sort=relevance", headers=host(NORTHWIND))
+    )
+    assert sorted(found) == [
+        "Apple iPhone 15",
+        "Apple iPhone 16",
+        "Apple iPhone 16 Pro",
+    ]
+
+
+def test_a_listing_page_carries_an_etag_too(client):
+    first = client.get(f"{PRODUCTS}?type=plan", headers=host(NORTHWIND))
+    again = client.get(
+        f"{PRODUCTS}?type=plan",
+        headers={**host(NORTHWIND), "If-None-Match": first.headers["ETag"]},
+    )
+    other = client.get(f"{PRODUCTS}?type=sim", headers=host(NORTHWIND))
+    assert again.status_code == 304
+    assert other.headers["ETag"] != first.headers["ETag"]
+    assert "X-Pagination" in first.headers
