@@ -278,7 +278,7 @@ def _sync_variants(
         variant.expected_on = _date_or_none(data.get("expected_on"))
         session.flush()
         _sync_prices(session, product, variant, data.get("prices") or [], currency)
-        _ensure_stock_level(
+        ensure_stock_level(
             session, variant.sku, variant.stock_tracked, data.get("stock", 0)
         )
         count += 1
@@ -291,7 +291,7 @@ def _date_or_none(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def _ensure_stock_level(session: Session, sku: str, tracked: bool, stock: int) -> None:
+def ensure_stock_level(session: Session, sku: str, tracked: bool, stock: int) -> None:
     """Stock comes from the pack only for a new SKU: live stock is never reset."""
     level = session.scalars(select(StockLevel).where(StockLevel.sku == sku)).first()
     if level is None:

@@ -96,7 +96,7 @@ def _untracked_esims(session, products: list[dict]) -> None:
             "esim"
         )
         if is_esim and not item.get("variants"):
-            pack_import._ensure_stock_level(session, item["code"], False, 0)
+            pack_import.ensure_stock_level(session, item["code"], False, 0)
 
 
 # -- pricing ------------------------------------------------------------------
