@@ -19,11 +19,32 @@ class ListingArgsSchema(ma.Schema):
     network = ma.fields.String(validate=validate.OneOf(["4G", "5G", "4g", "5g"]))
     esim = ma.fields.Boolean()
     unlimited = ma.fields.Boolean()
-    data_gb_min = ma.fields.Integer(validate=validate.Range(min=0))
-    today_min = ma.fields.Integer(validate=validate.Range(min=0))
-    today_max = ma.fields.Integer(validate=validate.Range(min=0))
-    monthly_min = ma.fields.Integer(validate=validate.Range(min=0))
-    monthly_max = ma.fields.Integer(validate=validate.Range(min=0))
+    data_gb_min = ma.fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "at least this much data; unlimited plans always match"
+        },
+    )
+    today_min = ma.fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "lowest outright (one-time) price, minor units"},
+    )
+    today_max = ma.fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "highest outright (one-time) price, minor units"},
+    )
+    monthly_min = ma.fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "lowest monthly price (plan fee or instalment), minor units"
+        },
+    )
+    monthly_max = ma.fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "highest monthly price (plan fee or instalment), minor units"
+        },
+    )
     channel = ma.fields.String(validate=validate.Length(max=40))
     sort = ma.fields.String(
         load_default="name", validate=validate.OneOf([*SORTS, "relevance"])

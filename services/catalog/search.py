@@ -21,10 +21,10 @@ from services.catalog.models import Product
 SORTS = {
     "name": (Product.name.asc(),),
     "-name": (Product.name.desc(),),
-    "price_today": (Product.price_today_from.asc(), Product.name.asc()),
-    "-price_today": (Product.price_today_from.desc(), Product.name.asc()),
-    "price_monthly": (Product.price_monthly_from.asc(), Product.name.asc()),
-    "-price_monthly": (Product.price_monthly_from.desc(), Product.name.asc()),
+    "price_today": (Product.price_today_from.asc().nulls_last(), Product.name),
+    "-price_today": (Product.price_today_from.desc().nulls_last(), Product.name),
+    "price_monthly": (Product.price_monthly_from.asc().nulls_last(), Product.name),
+    "-price_monthly": (Product.price_monthly_from.desc().nulls_last(), Product.name),
 }
 
 
