@@ -111,16 +111,41 @@ def load_product(code: str) -> Product:
 def product_detail(
     cache: CatalogCache | None, code: str, channel: str | None
 ) -> tuple[dict[str, Any], str]:
-    """The product with variants and prices (tax both ways), and its ETag."""
+    """The product with variants and prices (tax both ways), and its ETag.
+
+    The product itself comes from the cache; availability is read live (one
+    indexed query), since reservations change it far more often than the
+    catalog changes.
+    """
     tenant = require_tenant()
     name = _cache_name("detail", {"code": code, "channel": channel})
     cached = cache.get(tenant.id, name) if cache else None
     if cached is None:
         cached = _detail(code, channel)
-        db.session.commit()
         if cache:
             cache.set(tenant.id, name, cached)
-    return cached, etag_of(cached)
+    body = _with_availability(cached)
+    db.session.commit()
+    return body, etag_of(body)
+
+
+def _with_availability(detail: dict[str, Any]) -> dict[str, Any]:
+    skus = [variant["sku"] for variant in detail["variants"]]
+    levels = (
+        {
+            level.sku: level
+            for level in db.session.scalars(
+                select(StockLevel).where(StockLevel.sku.in_(skus))
+            )
+        }
+        if skus
+        else {}
+    )
+    variants = [
+        {**variant, "in_stock": _in_stock(levels.get(variant["sku"]))}
+        for variant in detail["variants"]
+    ]
+    return {**detail, "variants": variants}
 
 
 def etag_of(body: Any) -> str:
@@ -136,14 +161,6 @@ def _detail(code: str, channel: str | None) -> dict[str, Any]:
     if channel and channel in (product.hidden_channels or []):
         raise ProductNotFound(f"{code!r} is not sold on {channel!r}")
 
-    stock = {
-        s.sku: s
-        for s in db.session.scalars(
-            select(StockLevel).where(
-                StockLevel.sku.in_([v.sku for v in product.variants])
-            )
-        )
-    }
     devices = _device_records([v.gtin for v in product.variants if v.gtin])
     body = _summary(product, tax)
     body.update(
@@ -164,7 +181,6 @@ def _detail(code: str, channel: str | None) -> dict[str, Any]:
                 "attributes": v.attributes,
                 "preorder": v.preorder,
                 "expected_on": v.expected_on.isoformat() if v.expected_on else None,
-                "in_stock": _in_stock(stock.get(v.sku)),
                 "device": devices.get(v.gtin),
                 "prices": [
                     _price(p, tax) for p in pricing.prices_on_channel(v.prices, channel)

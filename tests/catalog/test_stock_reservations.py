@@ -283,3 +283,23 @@ def test_an_admin_adjustment_refuses_to_go_below_zero_or_touch_an_esim(sqlite_ur
     assert shopper.status_code == 403
     assert stock(app, "DEV-FAIRPHONE-5-256-TRANSPARENT")[0] == 5
     assert stock(app, "ACC-USBC-25W")[0] == 200
+
+
+def test_the_product_page_shows_a_sell_out_at_once_despite_the_cache(sqlite_url):
+    from tests.catalog.harness import host
+
+    app = build_app(sqlite_url)
+    import_brand(app, NORTHWIND)
+    client = app.test_client()
+    url = "/api/catalog/products/device-fairphone-5"
+
+    def black_in_stock():
+        response = client.get(url, headers=host(NORTHWIND))
+        return response.get_json()["variants"][0]["in_stock"], response.headers["ETag"]
+
+    before, etag_before = black_in_stock()
+    reserve(app, "order-f", "line-1", "DEV-FAIRPHONE-5-256-MATTE-BLACK", 1)
+    after, etag_after = black_in_stock()
+
+    assert (before, after) == (True, False)
+    assert etag_before != etag_after
