@@ -194,6 +194,36 @@ def _timestamp(value: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+@dataclass
+class _Existing:
+    """The tenant's catalog rows, loaded once so that the upsert needs no
+    query per product, variant or price."""
+
+    products: dict[str, Product]
+    variants: dict[str, Variant]
+    prices: dict[tuple, Price]
+    stock: dict[str, StockLevel]
+
+    @classmethod
+    def load(cls, session: Session) -> _Existing:
+        return cls(
+            products={p.code: p for p in session.scalars(select(Product))},
+            variants={v.sku: v for v in session.scalars(select(Variant))},
+            prices={_owned_key(p): p for p in session.scalars(select(Price))},
+            stock={s.sku: s for s in session.scalars(select(StockLevel))},
+        )
+
+
+def _owned_key(price: Price) -> tuple:
+    return (
+        price.product_id,
+        price.variant_id,
+        price.type,
+        price.term_months,
+        price.channel,
+    )
+
+
 def apply_sections(
     session: Session,
     settings: dict[str, Any],
@@ -206,10 +236,11 @@ def apply_sections(
     summary = ImportSummary()
     currency = settings["currency"]
     _upsert_settings(session, settings)
+    existing = _Existing.load(session)
 
-    existing = {p.code: p for p in session.scalars(select(Product))}
+    placed: list[tuple[Product, dict]] = []
     for item in products:
-        product = existing.pop(item["code"], None)
+        product = existing.products.pop(item["code"], None)
         if product is None:
             product = Product(code=item["code"])
             session.add(product)
@@ -217,16 +248,27 @@ def apply_sections(
         else:
             summary.products_updated += 1
         _fill_product(product, item)
-        session.flush()
-        summary.variants += _sync_variants(session, product, item, currency)
-        summary.prices += _sync_prices(
-            session, product, None, item.get("prices") or [], currency
-        )
         derive_listing_fields(product, item)
-
-    for leftover in existing.values():
+        placed.append((product, item))
+    for leftover in existing.products.values():
         leftover.lifecycle = "retired"
         summary.products_retired += 1
+    session.flush()  # product ids for variants and prices
+
+    placed_variants = _sync_variants(session, existing, placed)
+    summary.variants = len(placed_variants)
+    session.flush()  # variant ids for their prices
+
+    owners = [(product.id, None, item.get("prices")) for product, item in placed]
+    owners += [(p.id, v.id, data.get("prices")) for p, v, data in placed_variants]
+    for product_id, variant_id, prices in owners:
+        summary.prices += _sync_prices(
+            session, existing, product_id, variant_id, prices or [], currency
+        )
+    synced = {(product_id, variant_id) for product_id, variant_id, _ in owners}
+    for key, stale in existing.prices.items():
+        if key[:2] in synced:
+            session.delete(stale)
 
     summary.rules = _sync_rules(session, rules)
     summary.cross_sell = _sync_cross_sell(session, cross_sell)
@@ -262,27 +304,30 @@ def _fill_product(product: Product, item: dict) -> None:
 
 
 def _sync_variants(
-    session: Session, product: Product, item: dict, currency: str
-) -> int:
-    by_sku = {v.sku: v for v in product.variants}
-    count = 0
-    for data in item.get("variants") or []:
-        variant = by_sku.pop(data["sku"], None)
-        if variant is None:
-            variant = Variant(sku=data["sku"], product=product)
-            session.add(variant)
-        variant.gtin = data.get("gtin")
-        variant.attributes = dict(data.get("attributes") or {})
-        variant.stock_tracked = data.get("stock_tracked", True)
-        variant.preorder = bool(data.get("preorder", False))
-        variant.expected_on = _date_or_none(data.get("expected_on"))
-        session.flush()
-        _sync_prices(session, product, variant, data.get("prices") or [], currency)
-        ensure_stock_level(
-            session, variant.sku, variant.stock_tracked, data.get("stock", 0)
-        )
-        count += 1
-    return count
+    session: Session, existing: _Existing, placed: list[tuple[Product, dict]]
+) -> list[tuple[Product, Variant, dict]]:
+    synced = []
+    for product, item in placed:
+        for data in item.get("variants") or []:
+            variant = existing.variants.pop(data["sku"], None)
+            if variant is None:
+                variant = Variant(sku=data["sku"])
+                session.add(variant)
+            variant.product_id = product.id
+            variant.gtin = data.get("gtin")
+            variant.attributes = dict(data.get("attributes") or {})
+            variant.stock_tracked = data.get("stock_tracked", True)
+            variant.preorder = bool(data.get("preorder", False))
+            variant.expected_on = _date_or_none(data.get("expected_on"))
+            ensure_stock_level(
+                session,
+                variant.sku,
+                variant.stock_tracked,
+                data.get("stock", 0),
+                known=existing.stock,
+            )
+            synced.append((product, variant, data))
+    return synced
 
 
 def _date_or_none(value: Any) -> date | None:
@@ -291,40 +336,49 @@ def _date_or_none(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
-def ensure_stock_level(session: Session, sku: str, tracked: bool, stock: int) -> None:
+def ensure_stock_level(
+    session: Session,
+    sku: str,
+    tracked: bool,
+    stock: int,
+    known: dict[str, StockLevel] | None = None,
+) -> None:
     """Stock comes from the pack only for a new SKU: live stock is never reset."""
-    level = session.scalars(select(StockLevel).where(StockLevel.sku == sku)).first()
+    if known is not None:
+        level = known.get(sku)
+    else:
+        level = session.scalars(select(StockLevel).where(StockLevel.sku == sku)).first()
     if level is None:
-        session.add(StockLevel(sku=sku, tracked=tracked, on_hand=stock))
+        level = StockLevel(sku=sku, tracked=tracked, on_hand=stock)
+        session.add(level)
+        if known is not None:
+            known[sku] = level
     else:
         level.tracked = tracked
 
 
-def _price_key(data: dict) -> tuple:
-    return (data["type"], data.get("term_months"), data.get("channel"))
-
-
 def _sync_prices(
     session: Session,
-    product: Product,
-    variant: Variant | None,
+    existing: _Existing,
+    product_id: int,
+    variant_id: int | None,
     prices: list[dict],
     currency: str,
 ) -> int:
     """Prices keep their ids across imports, matched by type, term and channel."""
-    owner = Price.variant_id == variant.id if variant else Price.variant_id.is_(None)
-    current = {
-        (p.type, p.term_months, p.channel): p
-        for p in session.scalars(
-            select(Price).where(Price.product_id == product.id, owner)
-        )
-    }
     for data in prices:
-        price = current.pop(_price_key(data), None)
+        key = (
+            product_id,
+            variant_id,
+            data["type"],
+            data.get("term_months"),
+            data.get("channel"),
+        )
+        price = existing.prices.pop(key, None)
         if price is None:
             price = Price(
-                product_id=product.id,
-                variant_id=variant.id if variant else None,
+                product_id=product_id,
+                variant_id=variant_id,
                 type=data["type"],
                 term_months=data.get("term_months"),
                 channel=data.get("channel"),
@@ -336,8 +390,6 @@ def _sync_prices(
             "month" if data["type"] != "one_time" else None
         )
         price.hidden = bool(data.get("hidden", False))
-    for stale in current.values():
-        session.delete(stale)
     return len(prices)
 
 

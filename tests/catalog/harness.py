@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 from pathlib import Path
 
 import yaml
@@ -24,8 +26,14 @@ BRANDS = (NORTHWIND, VOLT, HARBOR)
 ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
 
-def load_pack(slug: str) -> dict:
+@functools.cache
+def _parsed_pack(slug: str) -> dict:
     return yaml.safe_load((BRANDS_DIR / f"{slug}.yaml").read_text())
+
+
+def load_pack(slug: str) -> dict:
+    """The brand pack as ``yaml.safe_load`` reads it (parsed once per run)."""
+    return copy.deepcopy(_parsed_pack(slug))
 
 
 def catalog_sections(pack: dict) -> dict:
