@@ -18,6 +18,7 @@ from services.catalog import (
     device_master,
     inventory,
     pack_import,
+    pack_shapes,
     pricing,
     search,
     storefront,
@@ -58,9 +59,15 @@ def import_catalog(
     """Check the sections whole, then upsert them in one transaction."""
     tenant = require_tenant()
     rules, cross_sell, campaigns = rules or [], cross_sell or [], campaigns or []
-    errors = pack_import.check_sections(
-        settings, products, rules, cross_sell, campaigns
-    )
+    errors = pack_shapes.shape_errors(
+        {
+            "settings": settings,
+            "products": products,
+            "rules": rules,
+            "cross_sell": cross_sell,
+            "campaigns": campaigns,
+        }
+    ) or pack_import.check_sections(settings, products, rules, cross_sell, campaigns)
     if errors:
         raise CatalogPackRefused(
             f"{len(errors)} problem(s); nothing was imported", errors=errors

@@ -25,6 +25,12 @@ from tests.catalog.harness import (
 IMPORT_URL = "/api/catalog/admin/catalog-import"
 
 
+@pytest.fixture(scope="module")
+def empty_app(tmp_path_factory):
+    """Registered brands with no catalog, for imports that must store nothing."""
+    return build_app(f"sqlite:///{tmp_path_factory.mktemp('empty')}/catalog.db")
+
+
 def counts(app, tenant):
     with app.app_context(), tenant_scope(tenant):
         figures = {
@@ -147,3 +153,46 @@ def test_the_admin_endpoint_imports_and_the_storefront_sees_it_at_once(sqlite_ur
     assert imported.get_json()["products_created"] == 5
     assert listed.get_json()["total"] == 5
     assert runtime(app).extras["catalog_cache"] is not None
+
+
+@pytest.mark.parametrize(
+    "damage, field",
+    [
+        (lambda s: s["products"][0].update(variants="DEV-1"), "products[0].variants"),
+        (
+            lambda s: s["products"][0]["variants"][0].update(prices=[{"type": "x"}]),
+            "products[0].variants[0].prices[0].amount",
+        ),
+        (
+            lambda s: s["products"][10].update(attributes=["5G"]),
+            "products[10].attributes",
+        ),
+        (lambda s: s["products"][3].update(name=None), "products[3].name"),
+        (lambda s: s["rules"][0].update(when="always"), "rules[0].when"),
+        (
+            lambda s: s["campaigns"][0]["discount"].update(percent="half"),
+            "campaigns[0].discount.percent",
+        ),
+        (
+            lambda s: s["settings"]["tax"].update(rate_percent=20.5),
+            "settings.tax.rate_percent",
+        ),
+        (lambda s: s["cross_sell"][0].pop("from"), "cross_sell[0].from"),
+    ],
+)
+def test_a_value_of_the_wrong_shape_is_named_and_nothing_is_stored(
+    empty_app, damage, field
+):
+    app = empty_app
+    sections = catalog_sections(load_pack("northwind"))
+    damage(sections)
+
+    response = app.test_client().post(
+        IMPORT_URL,
+        json=sections,
+        headers={**host(NORTHWIND), "Authorization": f"Bearer {ADMIN_TOKEN}"},
+    )
+
+    assert response.status_code == 422, response.get_json()
+    assert [e["field"] for e in response.get_json()["errors"]] == [field]
+    assert counts(app, NORTHWIND)["products"] == 0
