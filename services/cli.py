@@ -9,6 +9,7 @@ import tempfile
 
 import click
 
+from services.catalog.cli import catalog
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -69,9 +70,8 @@ def migrate(service: str | None) -> None:
         )
 
 
-from services.catalog.cli import catalog  # noqa: E402 - registered after main
-
 main.add_command(catalog)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()
