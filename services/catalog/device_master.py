@@ -161,7 +161,7 @@ class DeviceMasterClient:
 
 
 def sync_device_master(session: Session, result: FeedResult) -> int:
-    """Upsert the fetched devices into the platform-wide table. Commits."""
+    """Upsert the fetched devices into the platform-wide table. Does not commit."""
     current = {
         row.gtin: row
         for row in session.scalars(
@@ -178,6 +178,6 @@ def sync_device_master(session: Session, result: FeedResult) -> int:
         for name, value in item.items():
             setattr(row, name, value)
         row.fetched_at = result.fetched_at
-    session.commit()
+    session.flush()
     log.info("device_master_synced", devices=len(result.items), live=result.live)
     return len(result.items)

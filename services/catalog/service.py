@@ -7,11 +7,12 @@ hold the rules and never commit.
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.catalog import (
     compatibility,
@@ -75,6 +76,7 @@ def import_catalog(
 
     session = db.session
     try:
+        _one_import_at_a_time(session, tenant.id)
         summary = pack_import.apply_sections(
             session, settings, products, rules, cross_sell, campaigns
         )
@@ -94,6 +96,17 @@ def import_catalog(
         retired=summary.products_retired,
     )
     return summary
+
+
+def _one_import_at_a_time(session, tenant_id: str) -> None:
+    """Two admins importing at once would race on the same codes: queue them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite serialises writers already
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:key)"),
+        {"key": zlib.crc32(f"catalog-import:{tenant_id}".encode())},
+        execution_options={"raw_sql_reason": "per-tenant import lock"},
+    )
 
 
 def _untracked_esims(session, products: list[dict]) -> None:
@@ -223,7 +236,14 @@ def serviceability(code: str, postcode: str) -> dict[str, Any]:
 def refresh_device_master(client: device_master.DeviceMasterClient) -> dict[str, Any]:
     """Fetch the external feed; store it if live, else keep what is stored."""
     result = client.fetch()
-    stored = device_master.sync_device_master(db.session, result) if result.live else 0
+    stored = 0
+    if result.live:
+        try:
+            stored = device_master.sync_device_master(db.session, result)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
     return {
         "live": result.live,
         "devices": len(result.items),

@@ -196,3 +196,26 @@ def test_a_value_of_the_wrong_shape_is_named_and_nothing_is_stored(
     assert response.status_code == 422, response.get_json()
     assert [e["field"] for e in response.get_json()["errors"]] == [field]
     assert counts(app, NORTHWIND)["products"] == 0
+
+
+def test_two_imports_at_once_queue_instead_of_colliding(postgres_url):
+    import threading
+
+    app = build_app(postgres_url)
+    errors = []
+
+    def run():
+        try:
+            import_brand(app, NORTHWIND)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert counts(app, NORTHWIND)["products"] == 22
+    assert counts(app, NORTHWIND)["variants"] == 28
