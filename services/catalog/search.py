@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from services.catalog.models import Product
 
+DATA_STEPS_GB = (5, 10, 30, 50, 100)
+MONTHLY_STEPS = (1000, 2000, 3000, 5000)  # minor units
+
 SORTS = {
     "name": (Product.name.asc(),),
     "-name": (Product.name.desc(),),
@@ -66,6 +69,8 @@ def _filtered(session: Session, query: ListingQuery) -> Select:
         Product.unlimited_data,
         Product.tags,
         Product.hidden_channels,
+        Product.data_gb,
+        Product.price_monthly_from,
     ).where(Product.lifecycle == "active")
 
     if query.types:
@@ -139,6 +144,21 @@ def list_products(session: Session, query: ListingQuery) -> Listing:
         "esim": sum(1 for row in rows if row.has_esim),
         "unlimited_data": sum(1 for row in rows if row.unlimited_data),
         "tags": dict(Counter(tag for row in rows for tag in row.tags or [])),
+        "data_gb_at_least": {
+            str(gb): sum(
+                1 for row in rows if row.unlimited_data or (row.data_gb or 0) >= gb
+            )
+            for gb in DATA_STEPS_GB
+        },
+        "monthly_at_most": {
+            str(amount): sum(
+                1
+                for row in rows
+                if row.price_monthly_from is not None
+                and row.price_monthly_from <= amount
+            )
+            for amount in MONTHLY_STEPS
+        },
     }
     return Listing(product_ids=[row.id for row in rows], facets=facets)
 

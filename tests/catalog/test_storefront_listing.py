@@ -66,6 +66,20 @@ def test_unlimited_data_counts_as_any_allowance(client):
     unlimited = names(client.get(f"{PRODUCTS}?unlimited=true", headers=host(NORTHWIND)))
     assert found == ["Max 100GB", "Unlimited"]
     assert unlimited == ["Unlimited"]
+    facets = client.get(f"{PRODUCTS}?type=plan", headers=host(NORTHWIND)).get_json()
+    assert facets["facets"]["data_gb_at_least"] == {
+        "5": 4,
+        "10": 3,
+        "30": 3,
+        "50": 2,
+        "100": 2,
+    }
+    assert facets["facets"]["monthly_at_most"] == {
+        "1000": 1,
+        "2000": 3,
+        "3000": 4,
+        "5000": 4,
+    }
 
 
 def test_price_filters_and_sorting_use_due_today_and_per_month(client):
