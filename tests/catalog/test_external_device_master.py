@@ -204,3 +204,31 @@ def test_a_brand_overrides_a_shared_device_without_touching_the_others(
     assert northwind_device["images"] == ["/nw/ip16.jpg"]
     assert northwind_device["rrp"]["amount"] == 79900  # still the shared record
     assert harbor.get_json()["variants"][0]["device"]["name"] == "Apple iPhone 16"
+
+
+def test_the_sync_devices_command_fills_the_shared_table(sqlite_url, feed, monkeypatch):
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    build_app(sqlite_url)
+    monkeypatch.setenv("CATALOG_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("DEVICE_MASTER_URL", feed.url)
+
+    result = CliRunner().invoke(main, ["catalog", "sync-devices"])
+
+    assert result.exit_code == 0, result.output
+    assert "devices: 30 (live)" in result.output
+
+
+def test_catalog_settings_are_checked_at_start_up(monkeypatch):
+    from shared.config import ConfigError, load_settings
+
+    monkeypatch.setenv("CATALOG_ADMIN_TOKEN", "short")
+    with pytest.raises(ConfigError, match="CATALOG_ADMIN_TOKEN"):
+        load_settings()
+
+    monkeypatch.delenv("CATALOG_ADMIN_TOKEN")
+    monkeypatch.setenv("DEVICE_MASTER_URL", "ftp://feeds.example/devices")
+    with pytest.raises(ConfigError, match="DEVICE_MASTER_URL"):
+        load_settings()
