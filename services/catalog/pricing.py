@@ -95,20 +95,32 @@ def _discount(campaign: Campaign, list_amount: int) -> int:
 
 
 def schedule_for(price: Price, campaign: Campaign | None) -> list[dict[str, Any]]:
-    """Month by month for a monthly price; one entry ("today") for one-time."""
+    """Month by month for a monthly price; one entry ("today") for one-time.
+
+    A once-only amount larger than one month's fee keeps coming off the
+    following months until it is used up: 50 off a 27.05 instalment is 27.05
+    off month 1 and 22.95 off month 2, never a lost 22.95.
+    """
     if price.type == "one_time":
         off = _discount(campaign, price.amount) if campaign else 0
         return [{"month": 0, "list": price.amount, "discount": off}]
 
+    once_left = (
+        campaign.amount or 0
+        if campaign is not None and not campaign.on_recurring and campaign.amount
+        else 0
+    )
     months = []
     for month in range(1, (price.term_months or 1) + 1):
         off = 0
-        if campaign is not None:
-            if campaign.on_recurring:
-                covered = campaign.months is None or month <= campaign.months
-            else:
-                covered = month == 1
-            off = _discount(campaign, price.amount) if covered else 0
+        if campaign is not None and campaign.on_recurring:
+            if campaign.months is None or month <= campaign.months:
+                off = _discount(campaign, price.amount)
+        elif campaign is not None and once_left:
+            off = min(once_left, price.amount)
+            once_left -= off
+        elif campaign is not None and month == 1:
+            off = _discount(campaign, price.amount)  # a once-only percentage
         months.append({"month": month, "list": price.amount, "discount": off})
     return months
 

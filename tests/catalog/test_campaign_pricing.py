@@ -95,3 +95,18 @@ def test_an_ambiguous_price_option_is_refused_naming_price_id(client):
     )
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "price_id"
+
+
+def test_a_once_only_amount_on_instalments_is_used_up_over_the_first_months(client):
+    answer = price(
+        client,
+        code="device-fairphone-5",
+        channel="retail",
+        sku="DEV-FAIRPHONE-5-256-MATTE-BLACK",
+        price_type="instalment",
+        term_months=24,
+        at="2026-12-01T12:00:00Z",
+    )
+    # 50.00 off: all of month 1 (27.05), then 22.95 of month 2.
+    assert monthly(answer)[:3] == [0, 410, 2705]
+    assert answer["total_over_term"] == 24 * 2705 - 5000
