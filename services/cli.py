@@ -80,5 +80,9 @@ def run(host: str, port: int) -> None:
     run_embedded(settings, host, port)
 
 
+from services.order.ticking import order_cli  # noqa: E402 - after main exists
+
+main.add_command(order_cli)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
