@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections import deque
@@ -62,6 +63,7 @@ class FakeBus:
         self.consumers: list[tuple[Callable[[str], bool], Callable]] = []
         self.dead_letters: list[tuple[FakeEnvelope, str]] = []
         self.deliveries = 0
+        self.duplicate_replies = False
         self._lock = threading.RLock()
 
     # The publisher side (outbox semantics)
@@ -97,7 +99,31 @@ class FakeBus:
         sent = envelope(type_, payload, self.tenant.id)
         with self._lock:
             self.queue.append(sent)
+            if self.duplicate_replies:
+                # Delivered twice (same id), and published twice (new id).
+                self.queue.append(sent)
+                self.queue.append(dataclasses.replace(sent, id=str(uuid.uuid4())))
         return sent
+
+    def deliver_at_once(self, *sent: FakeEnvelope) -> None:
+        """Deliver events to the order service on parallel threads, together."""
+        barrier = threading.Barrier(len(sent))
+        failures: list[BaseException] = []
+
+        def run(one: FakeEnvelope) -> None:
+            barrier.wait()
+            try:
+                self.deliver_to_order(one)
+            except BaseException as exc:  # reported to the test below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=run, args=(one,)) for one in sent]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        if failures:
+            raise failures[0]
 
     # The consumer side
 

@@ -4,6 +4,7 @@ neighbours faked (bus, catalog, payment) and the fulfilment stand-in."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import uuid
 from datetime import date, timedelta
@@ -31,9 +32,16 @@ IPHONE = "DEV-IPHONE-16-128-BLACK"
 FAIRPHONE = "DEV-FAIRPHONE-5-256-MATTE-BLACK"
 
 
-def build_app(url: str):
-    settings = dataclasses.replace(load_settings(), database_urls={"order": url})
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per callback
+
+
+def build_app(url: str, migrate: bool = True):
+    settings = dataclasses.replace(
+        load_settings(), database_urls={"order": url}, http_timeout_s=0.5
+    )
     app = create_app(settings)
+    if not migrate:  # a restarted process finds its schema in place
+        return app
     engine = migration_engine(url)
     upgrade_platform(engine, "order")
     upgrade_tenant(engine, "order", NORTHWIND.slug)
@@ -49,16 +57,40 @@ class Rig:
     """Everything a saga test drives: app, server, bus, catalog, payment."""
 
     def __init__(self, url: str, stock: dict[str, int] | None = None) -> None:
+        self.url = url
+        self.restarts = 0
         self.app = build_app(url)
         self.client = self.app.test_client()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), daemon=True
+        )
         self.standin = FulfilmentStandIn(
             SECRET, callback_address=("127.0.0.1", self.server.server_port)
         )
         self.bus = FakeBus(self.app, NORTHWIND)
         self.catalog = FakeCatalog(self.bus, stock or {IPHONE: 5, FAIRPHONE: 1})
         self.payment = FakePayment(self.bus)
+
+    def restart(self) -> None:
+        """Kill the order service and start a fresh one over the same database.
+
+        Nothing in memory survives: a new app, engine and HTTP server. The
+        events still queued stay queued, as they would in the broker.
+        """
+        self.server.shutdown()
+        with self.app.app_context():
+            db.engine.dispose()
+        self.app = build_app(self.url, migrate=False)
+        self.client = self.app.test_client()
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), daemon=True
+        )
+        self._thread.start()
+        self.standin.callback_address = ("127.0.0.1", self.server.server_port)
+        self.bus.app = self.app
+        self.restarts += 1
 
     def __enter__(self) -> Rig:
         self._thread.start()

@@ -43,6 +43,7 @@ class Behaviour:
     mode: str = "ok"  # ok | fail | refuse | late
     fail_times: int = 0  # the first N requests answer 500, then normally
     late_s: float = 0.0
+    late_times: int = 0  # with mode "late": only the first N answers are late
     fail_items: tuple[str, ...] = ()  # item kinds that fail, e.g. ("port_in",)
 
 
@@ -72,7 +73,9 @@ class FulfilmentStandIn:
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -106,7 +109,14 @@ class FulfilmentStandIn:
                 existing.pending = self._script(body, existing.fulfilment_id)
                 self.requests[body["request_id"]] = existing
         if behaviour.mode == "late":
-            time.sleep(behaviour.late_s)
+            with self._lock:
+                late = behaviour.late_times == 0 or behaviour.late_times > 0
+                if behaviour.late_times > 0:
+                    behaviour.late_times -= 1
+                    if behaviour.late_times == 0:
+                        behaviour.mode = "ok"
+            if late:
+                time.sleep(behaviour.late_s)
         if self.auto_callbacks:
             threading.Thread(target=self.send_callbacks, daemon=True).start()
         return 202, {"fulfilment_id": existing.fulfilment_id, "status": "accepted"}
