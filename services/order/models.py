@@ -168,7 +168,7 @@ class OrderSaga(TenantOwned, db.Model):
     deadline_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), index=True
     )
-    stock: Mapped[str] = mapped_column(String(16))
+    stock: Mapped[str] = mapped_column(String(20))
     payment: Mapped[str] = mapped_column(String(20))
     payment_attempt: Mapped[int] = mapped_column(Integer, default=0)
     authorisation_id: Mapped[str | None] = mapped_column(String(64))

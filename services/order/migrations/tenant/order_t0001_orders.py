@@ -121,7 +121,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False, index=True),
         sa.Column("step", sa.String(24), nullable=False),
         _at("deadline_at", index=True),
-        sa.Column("stock", sa.String(16), nullable=False),
+        sa.Column("stock", sa.String(20), nullable=False),
         sa.Column("payment", sa.String(20), nullable=False),
         sa.Column("payment_attempt", sa.Integer, nullable=False),
         sa.Column("authorisation_id", sa.String(64)),
