@@ -93,19 +93,19 @@ class OrderLineInSchema(StrictSchema):
         load_default=None, validate=validate.OneOf(["physical", "esim"])
     )
     esim_email = ma.fields.Email(load_default=None)
-    number = ma.fields.Nested(NumberChoiceSchema, load_default=None)
+    number = ma.fields.Nested(NumberChoiceSchema)
     due_today = ma.fields.Integer(required=True, validate=validate.Range(min=0))
     monthly = ma.fields.Integer(required=True, validate=validate.Range(min=0))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_telecom_details(self, data, **kwargs):
         errors: dict[str, list[str]] = {}
-        if data["kind"] == "mobile":
+        if data.get("kind", "mobile") == "mobile":
             if not data.get("plan_code"):
                 errors["plan_code"] = ["a mobile line needs a plan"]
             if not data.get("sim_type"):
                 errors["sim_type"] = ["choose a physical SIM or an eSIM"]
-            if data.get("number") is None:
+            if "number" not in data:  # absent here also when its fields failed
                 errors["number"] = ["choose a new number or a number to port in"]
             if data.get("sim_type") == "esim" and not data.get("esim_email"):
                 errors["esim_email"] = ["an eSIM line needs an e-mail for its code"]
@@ -136,12 +136,14 @@ class OrderCreateSchema(StrictSchema):
     )
     totals = ma.fields.Nested(TotalsSchema, required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def check_totals(self, data, **kwargs):
         lines = data.get("lines") or []
+        if "totals" not in data:
+            return
         errors: dict[str, list[str]] = {}
         for part in ("due_today", "monthly"):
-            total = sum(line[part] for line in lines)
+            total = sum(line.get(part, 0) for line in lines)
             if data["totals"][part] != total:
                 errors[part] = [f"does not match the lines ({total})"]
         if errors:

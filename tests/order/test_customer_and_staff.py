@@ -1,0 +1,53 @@
+"""Customers see their orders and timelines; staff search and see the saga."""
+
+from __future__ import annotations
+
+from tests.order.harness import HOST, Rig, family_order
+
+CUSTOMER = {"Host": HOST, "X-Customer-Email": "ana@example.com"}
+STAFF = {"Host": HOST, "X-Staff-User": "sam"}
+
+
+def test_a_customer_sees_only_their_orders_with_each_orders_timeline(tmp_path):
+    with Rig(f"sqlite:///{tmp_path}/order.db") as rig:
+        mine = rig.place_order(family_order("ana@example.com"))
+        rig.place_order(family_order("bo@example.com"))
+        rig.settle()
+
+        listed = rig.client.get("/api/order/orders", headers=CUSTOMER).get_json()
+        one = rig.client.get(f"/api/order/orders/{mine}", headers=CUSTOMER)
+        theirs = rig.client.get(
+            f"/api/order/orders/{mine}", headers={**CUSTOMER, "X-Customer-Email":
+                                                   "bo@example.com"}
+        )
+        anonymous = rig.client.get("/api/order/orders", headers={"Host": HOST})
+
+        actions = [entry["action"] for entry in one.get_json()["timeline"]]
+        print("\ntimeline:", actions)
+        assert [o["id"] for o in listed] == [mine]
+        assert one.get_json()["status"] == "completed"
+        assert actions[0] == "order_placed" and actions[-2] == "order_completed"
+        assert theirs.status_code == 404
+        assert anonymous.status_code == 401
+
+
+def test_staff_find_an_order_by_number_email_or_phone_and_see_its_saga(tmp_path):
+    with Rig(f"sqlite:///{tmp_path}/order.db") as rig:
+        order_id = rig.place_order(family_order("ana@example.com"))
+        rig.place_order(family_order("bo@example.com"))
+        rig.settle()
+
+        def search(**query):
+            answer = rig.client.get("/api/order/staff/orders", query_string=query,
+                                    headers=STAFF)
+            return [o["id"] for o in answer.get_json()]
+
+        assert search(number="nw-100001") == [order_id]
+        assert search(email="ANA@example.com") == [order_id]
+        assert order_id in search(phone="07700900123")  # the ported number
+        staff_view = rig.client.get(f"/api/order/staff/orders/{order_id}",
+                                    headers=STAFF).get_json()
+        assert staff_view["saga"]["status"] == "completed"
+        assert staff_view["saga"]["payment"] == "captured"
+        refused = rig.client.get("/api/order/staff/orders", headers=CUSTOMER)
+        assert refused.status_code == 403
