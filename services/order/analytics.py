@@ -7,7 +7,7 @@ the same orders. Rates are shares of all orders placed in the window.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, distinct, func, select
@@ -20,8 +20,8 @@ from shared.tenancy.context import require_tenant
 def summary(session: Session, since: date | None, until: date | None) -> dict[str, Any]:
     until = until or date.today()
     since = since or until - timedelta(days=30)
-    start = datetime.combine(since, time.min)
-    end = datetime.combine(until + timedelta(days=1), time.min)
+    start = datetime.combine(since, time.min, tzinfo=UTC)
+    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC)
     in_window = (Order.created_at >= start) & (Order.created_at < end)
     kept = Order.status != "cancelled"
     day = func.date(Order.created_at)

@@ -115,9 +115,7 @@ class OrderLine(TenantOwned, db.Model):
     __tablename__ = "order_lines"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    order_id: Mapped[str] = mapped_column(
-        ForeignKey("tenant.orders.id"), index=True
-    )
+    order_id: Mapped[str] = mapped_column(ForeignKey("tenant.orders.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(12))  # mobile | device
     bundle: Mapped[str | None] = mapped_column(String(80))
@@ -200,9 +198,7 @@ class SagaStep(TenantOwned, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[str] = mapped_column(
-        ForeignKey("tenant.orders.id"), index=True
-    )
+    order_id: Mapped[str] = mapped_column(ForeignKey("tenant.orders.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     step: Mapped[str] = mapped_column(String(24))
     action: Mapped[str] = mapped_column(String(48))
@@ -218,9 +214,7 @@ class Notification(TenantOwned, db.Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[str] = mapped_column(
-        ForeignKey("tenant.orders.id"), index=True
-    )
+    order_id: Mapped[str] = mapped_column(ForeignKey("tenant.orders.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     kind: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(12))
@@ -232,9 +226,7 @@ class ParkedOrder(TenantOwned, db.Model):
     __tablename__ = "parked_orders"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    order_id: Mapped[str] = mapped_column(
-        ForeignKey("tenant.orders.id"), index=True
-    )
+    order_id: Mapped[str] = mapped_column(ForeignKey("tenant.orders.id"), index=True)
     parked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reason: Mapped[str] = mapped_column(Text)
     pending: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -247,9 +239,7 @@ class OrderReturn(TenantOwned, db.Model):
     __tablename__ = "order_returns"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    order_id: Mapped[str] = mapped_column(
-        ForeignKey("tenant.orders.id"), index=True
-    )
+    order_id: Mapped[str] = mapped_column(ForeignKey("tenant.orders.id"), index=True)
     line_id: Mapped[str] = mapped_column(ForeignKey("tenant.order_lines.id"))
     scope: Mapped[str] = mapped_column(String(8))  # device | line
     status: Mapped[str] = mapped_column(String(20))

@@ -99,13 +99,33 @@ def request_return(
     events.emit(
         session,
         "order.return_requested",
-        {"order_id": order.id, "order_number": order.number, "return_id": returned.id,
-         "line_id": line.id, "scope": scope, "customer_email": order.customer_email},
+        {
+            "order_id": order.id,
+            "order_number": order.number,
+            "return_id": returned.id,
+            "line_id": line.id,
+            "scope": scope,
+            "customer_email": order.customer_email,
+        },
     )
-    notify(session, order, "order.return_requested",
-           f"Return label for order {order.number}", at=now)
-    record(session, order.id, state.step, "return_requested", at=now,
-           actor="customer", return_id=returned.id, line_id=line.id, scope=scope)
+    notify(
+        session,
+        order,
+        "order.return_requested",
+        f"Return label for order {order.number}",
+        at=now,
+    )
+    record(
+        session,
+        order.id,
+        state.step,
+        "return_requested",
+        at=now,
+        actor="customer",
+        return_id=returned.id,
+        line_id=line.id,
+        scope=scope,
+    )
     return returned
 
 
@@ -132,14 +152,33 @@ def receive_return(
     events.emit(
         session,
         "order.return_received",
-        {"order_id": order.id, "return_id": returned.id, "line_id": line.id,
-         "scope": returned.scope, "lines": stock},
+        {
+            "order_id": order.id,
+            "return_id": returned.id,
+            "line_id": line.id,
+            "scope": returned.scope,
+            "lines": stock,
+        },
     )
-    saga.request_refund(session, state, order, now, amount=returned.refund_amount,
-                        key=f"return:{returned.id}", reason="cooling_off_return",
-                        return_id=returned.id)
-    record(session, order.id, state.step, "return_received", at=now, actor=actor,
-           return_id=returned.id)
+    saga.request_refund(
+        session,
+        state,
+        order,
+        now,
+        amount=returned.refund_amount,
+        key=f"return:{returned.id}",
+        reason="cooling_off_return",
+        return_id=returned.id,
+    )
+    record(
+        session,
+        order.id,
+        state.step,
+        "return_received",
+        at=now,
+        actor=actor,
+        return_id=returned.id,
+    )
     return returned
 
 
@@ -153,8 +192,13 @@ def mark_refunded(
     if returned is not None:
         returned.status = "refunded"
         returned.refunded_at = now
-        notify(session, order, "order.refunded",
-               f"Your refund for order {order.number} is on its way", at=now)
+        notify(
+            session,
+            order,
+            "order.refunded",
+            f"Your refund for order {order.number} is on its way",
+            at=now,
+        )
 
 
 def _open_return(session: Session, line_id: str) -> OrderReturn | None:

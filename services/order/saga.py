@@ -38,7 +38,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.order import events
-from services.order.models import Order, OrderLine, OrderSaga, OrderSettings, ParkedOrder
+from services.order.models import (
+    Order,
+    OrderLine,
+    OrderSaga,
+    OrderSettings,
+    ParkedOrder,
+)
 from services.order.timeline import (
     already_handled,
     aware,
@@ -199,20 +205,40 @@ def stock_reserved(session: Session, envelope: Any) -> None:
         for line in order.lines:
             if line.needs_stock:
                 line.status = "reserved"
-        record(session, order.id, "reserve_stock", "stock_reserved",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            "reserve_stock",
+            "stock_reserved",
+            event_id=envelope.id,
+            at=now,
+        )
         _request_payment(session, saga, order, settings_for(session), now)
         return
 
     if saga.stock == "reserved":
-        record(session, order.id, saga.step, "stock_reserved", "duplicate",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "stock_reserved",
+            "duplicate",
+            event_id=envelope.id,
+            at=now,
+        )
         return
 
     # The saga gave up on stock (timeout, failure, cancellation) before this
     # reservation arrived: put the stock back, do not apply it.
-    record(session, order.id, saga.step, "late_stock_reserved", "compensated",
-           event_id=envelope.id, at=now)
+    record(
+        session,
+        order.id,
+        saga.step,
+        "late_stock_reserved",
+        "compensated",
+        event_id=envelope.id,
+        at=now,
+    )
     _require_release(session, saga, order, now)
 
 
@@ -225,16 +251,31 @@ def stock_refused(session: Session, envelope: Any) -> None:
     _touch(saga, order, now)
 
     if not _awaits_stock(saga):
-        record(session, order.id, saga.step, "stock_reservation_failed", "ignored",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "stock_reservation_failed",
+            "ignored",
+            event_id=envelope.id,
+            at=now,
+        )
         return
 
     sku = envelope.payload.get("sku")
     item = next((ln.bundle or ln.sku for ln in order.lines if ln.sku == sku), sku)
     saga.stock = "refused"
-    record(session, order.id, "reserve_stock", "stock_reservation_failed", "failed",
-           event_id=envelope.id, at=now, sku=sku,
-           reason=envelope.payload.get("reason"))
+    record(
+        session,
+        order.id,
+        "reserve_stock",
+        "stock_reservation_failed",
+        "failed",
+        event_id=envelope.id,
+        at=now,
+        sku=sku,
+        reason=envelope.payload.get("reason"),
+    )
     fail(session, saga, order, "out_of_stock", now, item=item)
 
 
@@ -247,8 +288,15 @@ def stock_released(session: Session, envelope: Any) -> None:
     _touch(saga, order, now)
 
     if "release_stock" not in saga.outstanding:
-        record(session, order.id, saga.step, "stock_released", "ignored",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "stock_released",
+            "ignored",
+            event_id=envelope.id,
+            at=now,
+        )
         return
     saga.stock = "released"
     _acknowledge(session, saga, order, "release_stock", envelope.id, now)
@@ -299,8 +347,15 @@ def _request_payment(
             ),
         },
     )
-    record(session, order.id, "authorise_payment", "payment_requested", at=now,
-           attempt=attempt, amount=order.due_today)
+    record(
+        session,
+        order.id,
+        "authorise_payment",
+        "payment_requested",
+        at=now,
+        attempt=attempt,
+        amount=order.due_today,
+    )
 
 
 def authorisation_key(order_id: str, attempt: int) -> str:
@@ -330,19 +385,41 @@ def payment_authorised(session: Session, envelope: Any) -> None:
         saga.payment = "authorised"
         saga.authorisation_id = authorisation_id
         saga.mandate_id = payload.get("mandate_id")
-        record(session, order.id, "authorise_payment", "payment_authorised",
-               event_id=envelope.id, at=now, authorisation_id=authorisation_id)
+        record(
+            session,
+            order.id,
+            "authorise_payment",
+            "payment_authorised",
+            event_id=envelope.id,
+            at=now,
+            authorisation_id=authorisation_id,
+        )
         _confirm(session, saga, order, now)
         return
 
     if authorisation_id and authorisation_id == saga.authorisation_id:
-        record(session, order.id, saga.step, "payment_authorised", "duplicate",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "payment_authorised",
+            "duplicate",
+            event_id=envelope.id,
+            at=now,
+        )
         return
 
     # Authorised after the saga stopped waiting: void it, never apply it.
-    record(session, order.id, saga.step, "late_payment_authorised", "compensated",
-           event_id=envelope.id, at=now, authorisation_id=authorisation_id)
+    record(
+        session,
+        order.id,
+        saga.step,
+        "late_payment_authorised",
+        "compensated",
+        event_id=envelope.id,
+        at=now,
+        authorisation_id=authorisation_id,
+    )
     _require_void(session, saga, order, now, authorisation_id, payload.get("attempt"))
 
 
@@ -355,12 +432,27 @@ def payment_declined(session: Session, envelope: Any) -> None:
     _touch(saga, order, now)
 
     if not _awaits_payment(saga, envelope.payload.get("attempt")):
-        record(session, order.id, saga.step, "payment_declined", "ignored",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "payment_declined",
+            "ignored",
+            event_id=envelope.id,
+            at=now,
+        )
         return
     saga.payment = "declined"
-    record(session, order.id, "authorise_payment", "payment_declined", "failed",
-           event_id=envelope.id, at=now, reason=envelope.payload.get("reason"))
+    record(
+        session,
+        order.id,
+        "authorise_payment",
+        "payment_declined",
+        "failed",
+        event_id=envelope.id,
+        at=now,
+        reason=envelope.payload.get("reason"),
+    )
     fail(session, saga, order, "payment_declined", now)
 
 
@@ -373,8 +465,15 @@ def payment_captured(session: Session, envelope: Any) -> None:
     _touch(saga, order, now)
 
     if "capture_payment" not in saga.outstanding:
-        record(session, order.id, saga.step, "payment_captured", "duplicate",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "payment_captured",
+            "duplicate",
+            event_id=envelope.id,
+            at=now,
+        )
         return
     saga.payment = "captured"
     saga.captured_amount = int(envelope.payload.get("amount") or order.due_today)
@@ -390,12 +489,26 @@ def payment_voided(session: Session, envelope: Any) -> None:
     _touch(saga, order, now)
 
     if "void_authorisation" not in saga.outstanding:
-        record(session, order.id, saga.step, "payment_voided", "duplicate",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "payment_voided",
+            "duplicate",
+            event_id=envelope.id,
+            at=now,
+        )
         return
     saga.payment = "voided"
-    _acknowledge(session, saga, order, "void_authorisation", envelope.id, now,
-                 outcome=envelope.payload.get("outcome", "voided"))
+    _acknowledge(
+        session,
+        saga,
+        order,
+        "void_authorisation",
+        envelope.id,
+        now,
+        outcome=envelope.payload.get("outcome", "voided"),
+    )
 
 
 def payment_refunded(session: Session, envelope: Any) -> None:
@@ -408,8 +521,15 @@ def payment_refunded(session: Session, envelope: Any) -> None:
 
     name = "refund:" + str(envelope.payload.get("idempotency_key"))
     if name not in saga.outstanding:
-        record(session, order.id, saga.step, "payment_refunded", "duplicate",
-               event_id=envelope.id, at=now)
+        record(
+            session,
+            order.id,
+            saga.step,
+            "payment_refunded",
+            "duplicate",
+            event_id=envelope.id,
+            at=now,
+        )
         return
     saga.refunded_amount += int(envelope.payload.get("amount") or 0)
     from services.order.returns import mark_refunded
@@ -426,8 +546,16 @@ def payment_command_failed(session: Session, envelope: Any) -> None:
     saga, order = opened
     now = now_utc()
     _touch(saga, order, now)
-    record(session, order.id, saga.step, envelope.type.split(".", 1)[1], "failed",
-           event_id=envelope.id, at=now, reason=envelope.payload.get("reason"))
+    record(
+        session,
+        order.id,
+        saga.step,
+        envelope.type.split(".", 1)[1],
+        "failed",
+        event_id=envelope.id,
+        at=now,
+        reason=envelope.payload.get("reason"),
+    )
 
 
 # Confirmation and capture
@@ -453,8 +581,9 @@ def _confirm(session: Session, saga: OrderSaga, order: Order, now: datetime) -> 
             "lines": stock_lines_of(order),
         },
     )
-    notify(session, order, "order.confirmed", f"Order {order.number} is confirmed",
-           at=now)
+    notify(
+        session, order, "order.confirmed", f"Order {order.number} is confirmed", at=now
+    )
     record(session, order.id, "confirm", "order_confirmed", at=now)
 
 
@@ -494,8 +623,9 @@ def request_capture(
             "idempotency_key": f"{order.id}:capture",
         },
     )
-    record(session, order.id, "fulfil", "capture_requested", at=now,
-           amount=order.due_today)
+    record(
+        session, order.id, "fulfil", "capture_requested", at=now, amount=order.due_today
+    )
 
 
 def request_refund(
@@ -529,8 +659,15 @@ def request_refund(
             "idempotency_key": idempotency_key,
         },
     )
-    record(session, order.id, saga.step, "refund_requested", at=now,
-           amount=amount, reason=reason)
+    record(
+        session,
+        order.id,
+        saga.step,
+        "refund_requested",
+        at=now,
+        amount=amount,
+        reason=reason,
+    )
 
 
 # Failure and compensation
@@ -574,16 +711,33 @@ def fail(
         events.emit(session, "order.cancelled", cancelled)
 
     if saga.payment in OPEN_PAYMENT:
-        _require_void(session, saga, order, now, saga.authorisation_id,
-                      saga.payment_attempt)
+        _require_void(
+            session, saga, order, now, saga.authorisation_id, saga.payment_attempt
+        )
     elif saga.payment in TAKEN_PAYMENT:
-        request_refund(session, saga, order, now, amount=order.due_today,
-                       key="cancellation", reason=code)
+        request_refund(
+            session,
+            saga,
+            order,
+            now,
+            amount=order.due_today,
+            key="cancellation",
+            reason=code,
+        )
 
-    notify(session, order, "order.cancelled", f"Order {order.number} is cancelled",
-           at=now)
-    record(session, order.id, "compensate", "compensation_started", at=now,
-           actor=actor, reason=code, pending=sorted(saga.outstanding))
+    notify(
+        session, order, "order.cancelled", f"Order {order.number} is cancelled", at=now
+    )
+    record(
+        session,
+        order.id,
+        "compensate",
+        "compensation_started",
+        at=now,
+        actor=actor,
+        reason=code,
+        pending=sorted(saga.outstanding),
+    )
     log.info("order_saga_failed", order_id=order.id, reason=code)
     _finish_if_settled(session, saga, order, now)
 
@@ -655,8 +809,10 @@ def _send(
 ) -> None:
     """Emit a command whose acknowledgement the saga waits for."""
     events.emit(session, event_type, payload)
-    saga.outstanding = {**saga.outstanding, name: {"type": event_type,
-                                                   "payload": payload}}
+    saga.outstanding = {
+        **saga.outstanding,
+        name: {"type": event_type, "payload": payload},
+    }
     if saga.next_retry_at is None:
         settings = settings_for(session)
         saga.outstanding_attempts = 1
@@ -673,8 +829,15 @@ def _acknowledge(
     **detail: Any,
 ) -> None:
     saga.outstanding = {k: v for k, v in saga.outstanding.items() if k != name}
-    record(session, order.id, saga.step, f"{name}_acknowledged", event_id=event_id,
-           at=now, **detail)
+    record(
+        session,
+        order.id,
+        saga.step,
+        f"{name}_acknowledged",
+        event_id=event_id,
+        at=now,
+        **detail,
+    )
     _finish_if_settled(session, saga, order, now)
 
 
@@ -715,8 +878,13 @@ def tick(session: Session, saga: OrderSaga, now: datetime) -> None:
 
     settings = settings_for(session)
     if saga.outstanding_attempts >= settings.compensation_max_attempts:
-        park(session, saga, order, now,
-             "unacknowledged after retries: " + ", ".join(sorted(saga.outstanding)))
+        park(
+            session,
+            saga,
+            order,
+            now,
+            "unacknowledged after retries: " + ", ".join(sorted(saga.outstanding)),
+        )
         return
 
     saga.outstanding_attempts += 1
@@ -724,21 +892,36 @@ def tick(session: Session, saga: OrderSaga, now: datetime) -> None:
         events.emit(session, command["type"], command["payload"])
     backoff = settings.compensation_timeout_s * 2 ** (saga.outstanding_attempts - 1)
     saga.next_retry_at = now + timedelta(seconds=backoff)
-    record(session, order.id, saga.step, "commands_resent", "retry", at=now,
-           attempt=saga.outstanding_attempts, pending=sorted(saga.outstanding))
+    record(
+        session,
+        order.id,
+        saga.step,
+        "commands_resent",
+        "retry",
+        at=now,
+        attempt=saga.outstanding_attempts,
+        pending=sorted(saga.outstanding),
+    )
 
 
 def _time_out(session: Session, saga: OrderSaga, order: Order, now: datetime) -> None:
     _touch(saga, order, now)
     if saga.step == "reserve_stock" and saga.stock == "requested":
         saga.stock = "timed_out"
-        record(session, order.id, "reserve_stock", "deadline_passed", "timed_out",
-               at=now)
+        record(
+            session, order.id, "reserve_stock", "deadline_passed", "timed_out", at=now
+        )
         fail(session, saga, order, "stock_timeout", now)
     elif saga.step == "authorise_payment" and saga.payment == "requested":
         saga.payment = "timed_out"
-        record(session, order.id, "authorise_payment", "deadline_passed",
-               "timed_out", at=now)
+        record(
+            session,
+            order.id,
+            "authorise_payment",
+            "deadline_passed",
+            "timed_out",
+            at=now,
+        )
         fail(session, saga, order, "payment_timeout", now)
     elif saga.step == "fulfil":
         saga.deadline_at = None
@@ -756,13 +939,17 @@ def park(
     }
     saga.status = "parked"
     order.status = "parked"
-    session.add(ParkedOrder(order_id=order.id, parked_at=now, reason=reason,
-                            pending=pending))
-    events.emit(session, "order.parked",
-                {"order_id": order.id, "order_number": order.number,
-                 "reason": reason})
-    record(session, order.id, saga.step, "order_parked", "parked", at=now,
-           reason=reason)
+    session.add(
+        ParkedOrder(order_id=order.id, parked_at=now, reason=reason, pending=pending)
+    )
+    events.emit(
+        session,
+        "order.parked",
+        {"order_id": order.id, "order_number": order.number, "reason": reason},
+    )
+    record(
+        session, order.id, saga.step, "order_parked", "parked", at=now, reason=reason
+    )
     log.warning("order_parked", order_id=order.id, reason=reason)
 
 
@@ -789,13 +976,12 @@ def _unpark(
         parked.resolution = resolution
         saga.status = parked.pending.get("status_before", "running")
         order.status = parked.pending.get("order_status_before", order.status)
-    record(session, order.id, saga.step, "order_unparked", resolution, at=now,
-           actor=actor)
+    record(
+        session, order.id, saga.step, "order_unparked", resolution, at=now, actor=actor
+    )
 
 
-def retry_parked(
-    session: Session, saga: OrderSaga, now: datetime, actor: str
-) -> None:
+def retry_parked(session: Session, saga: OrderSaga, now: datetime, actor: str) -> None:
     """An operator's retry: resume where the saga stopped, fresh attempts."""
     order = saga.order
     _unpark(session, saga, order, now, "retried", actor)
@@ -811,9 +997,7 @@ def retry_parked(
         tick(session, saga, now)
 
 
-def cancel_parked(
-    session: Session, saga: OrderSaga, now: datetime, actor: str
-) -> None:
+def cancel_parked(session: Session, saga: OrderSaga, now: datetime, actor: str) -> None:
     """An operator's cancel of a parked order.
 
     Parked while running (fulfilment overdue): cancel with compensations.
@@ -826,8 +1010,15 @@ def cancel_parked(
     if saga.status == "compensating":
         cleared = sorted(saga.outstanding)
         saga.outstanding = {}
-        record(session, order.id, "compensate", "compensations_settled_by_staff",
-               at=now, actor=actor, cleared=cleared)
+        record(
+            session,
+            order.id,
+            "compensate",
+            "compensations_settled_by_staff",
+            at=now,
+            actor=actor,
+            cleared=cleared,
+        )
         _finish_if_settled(session, saga, order, now)
         return
     saga.status = "running"

@@ -133,23 +133,36 @@ def _apply_submission(
     if outcome == "accepted":
         line.status = "submitted"
         line.fulfilment_ref = detail
-        record(session, order.id, "fulfil", "line_submitted", at=now,
-               line_id=line.id, fulfilment_ref=detail)
+        record(
+            session,
+            order.id,
+            "fulfil",
+            "line_submitted",
+            at=now,
+            line_id=line.id,
+            fulfilment_ref=detail,
+        )
         return 1
 
     gave_up = outcome == "refused" or line.fulfilment_attempts >= MAX_SUBMISSIONS
-    record(session, order.id, "fulfil", "line_submission_failed",
-           "failed" if gave_up else "retry", at=now, line_id=line.id,
-           detail=detail, attempt=line.fulfilment_attempts)
+    record(
+        session,
+        order.id,
+        "fulfil",
+        "line_submission_failed",
+        "failed" if gave_up else "retry",
+        at=now,
+        line_id=line.id,
+        detail=detail,
+        attempt=line.fulfilment_attempts,
+    )
     if gave_up:
         line.status = "failed"
         line.failure_reason = f"fulfilment {outcome}: {detail}"
     return 0
 
 
-def apply_update(
-    session: Session, order_id: str, update: dict[str, Any]
-) -> str:
+def apply_update(session: Session, order_id: str, update: dict[str, Any]) -> str:
     """Apply one status callback; the outcome written to the timeline."""
     state = saga.lock_saga(session, order_id)
     if state is None:
@@ -163,21 +176,47 @@ def apply_update(
     line = next((ln for ln in order.lines if ln.id == update.get("line_id")), None)
     kind = update.get("event")
     if line is None or kind not in UPDATE_EVENTS:
-        record(session, order_id, state.step, "fulfilment_update", "ignored",
-               event_id=event_id, at=now, update=kind)
+        record(
+            session,
+            order_id,
+            state.step,
+            "fulfilment_update",
+            "ignored",
+            event_id=event_id,
+            at=now,
+            update=kind,
+        )
         return "ignored"
     if line.status in ("cancelled", "returned", "failed") or state.status in (
         "compensating",
         "cancelled",
     ):
-        record(session, order_id, state.step, f"fulfilment_{kind}", "ignored",
-               event_id=event_id, at=now, line_id=line.id)
+        record(
+            session,
+            order_id,
+            state.step,
+            f"fulfilment_{kind}",
+            "ignored",
+            event_id=event_id,
+            at=now,
+            line_id=line.id,
+        )
         return "ignored"
 
-    record(session, order_id, "fulfil", f"fulfilment_{kind}", at=now,
-           event_id=event_id, line_id=line.id,
-           **{k: update[k] for k in ("tracking_number", "msisdn", "reason")
-              if update.get(k)})
+    record(
+        session,
+        order_id,
+        "fulfil",
+        f"fulfilment_{kind}",
+        at=now,
+        event_id=event_id,
+        line_id=line.id,
+        **{
+            k: update[k]
+            for k in ("tracking_number", "msisdn", "reason")
+            if update.get(k)
+        },
+    )
     _apply_line_update(session, state, order, line, kind, update, now)
     roll_up(session, state, order, now)
     return "applied"
@@ -283,8 +322,13 @@ def _activated(
             "activated_at": now.isoformat(),
         },
     )
-    notify(session, order, "order.line_activated",
-           f"Your line {line.msisdn or ''} is active".strip(), at=now)
+    notify(
+        session,
+        order,
+        "order.line_activated",
+        f"Your line {line.msisdn or ''} is active".strip(),
+        at=now,
+    )
 
 
 def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> None:
@@ -305,11 +349,22 @@ def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> 
     order.closed_at = now
     if not failed:
         order.status = "completed"
-        events.emit(session, "order.completed",
-                    {"order_id": order.id, "order_number": order.number,
-                     "customer_email": order.customer_email})
-        notify(session, order, "order.completed",
-               f"Order {order.number} is complete", at=now)
+        events.emit(
+            session,
+            "order.completed",
+            {
+                "order_id": order.id,
+                "order_number": order.number,
+                "customer_email": order.customer_email,
+            },
+        )
+        notify(
+            session,
+            order,
+            "order.completed",
+            f"Order {order.number} is complete",
+            at=now,
+        )
         record(session, order.id, "done", "order_completed", at=now)
         return
 
@@ -328,10 +383,21 @@ def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> 
             ],
         },
     )
-    notify(session, order, "order.partially_completed",
-           f"Part of order {order.number} could not be completed", at=now)
-    record(session, order.id, "done", "order_partially_completed", at=now,
-           failed_lines=[ln.id for ln in failed])
+    notify(
+        session,
+        order,
+        "order.partially_completed",
+        f"Part of order {order.number} could not be completed",
+        at=now,
+    )
+    record(
+        session,
+        order.id,
+        "done",
+        "order_partially_completed",
+        at=now,
+        failed_lines=[ln.id for ln in failed],
+    )
 
 
 def _settle_failed_line(
@@ -351,5 +417,12 @@ def _settle_failed_line(
             },
         )
     if state.payment in saga.TAKEN_PAYMENT:
-        saga.request_refund(session, state, order, now, amount=line.due_today,
-                            key=f"line:{line.id}", reason="line_failed")
+        saga.request_refund(
+            session,
+            state,
+            order,
+            now,
+            amount=line.due_today,
+            key=f"line:{line.id}",
+            reason="line_failed",
+        )

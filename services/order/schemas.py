@@ -58,7 +58,9 @@ class NumberChoiceSchema(StrictSchema):
             errors["msisdn"] = ["a UK mobile number, e.g. 07700900123"]
         pac = (data.get("pac_code") or "").upper()
         if not PAC_CODE.match(pac):
-            errors["pac_code"] = ["a PAC code is 3 letters and 6 digits, e.g. ABC123456"]
+            errors["pac_code"] = [
+                "a PAC code is 3 letters and 6 digits, e.g. ABC123456"
+            ]
         port_date = data.get("port_date")
         today = date.today()
         if port_date is None:
@@ -253,7 +255,9 @@ class BrandSettingsSchema(StrictSchema):
     number_prefix = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{2,6}$"))
     fulfilment_base_url = ma.fields.Url(require_tld=False)
     callback_url = ma.fields.Url(require_tld=False)
-    callback_secret = ma.fields.String(validate=validate.Length(16, 120), load_only=True)
+    callback_secret = ma.fields.String(
+        validate=validate.Length(16, 120), load_only=True
+    )
     reserve_timeout_s = ma.fields.Integer(validate=validate.Range(1, 86400))
     payment_timeout_s = ma.fields.Integer(validate=validate.Range(1, 86400))
     fulfilment_timeout_s = ma.fields.Integer(validate=validate.Range(60, 90 * 86400))

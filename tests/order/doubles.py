@@ -49,7 +49,13 @@ class FakeEnvelope:
 def envelope(type_: str, payload: dict[str, Any], tenant_id: str) -> FakeEnvelope:
     event_id = str(uuid.uuid4())
     return FakeEnvelope(
-        event_id, type_, 1, datetime.now(UTC).isoformat(), tenant_id, event_id, None,
+        event_id,
+        type_,
+        1,
+        datetime.now(UTC).isoformat(),
+        tenant_id,
+        event_id,
+        None,
         dict(payload),
     )
 
@@ -213,15 +219,22 @@ class FakeCatalog:
                 None,
             )
             if not already and short is not None:
-                reply = ("catalog.stock_reservation_failed",
-                         {"order_id": order_id, "reason": "insufficient_stock",
-                          "sku": short["sku"]})
+                reply = (
+                    "catalog.stock_reservation_failed",
+                    {
+                        "order_id": order_id,
+                        "reason": "insufficient_stock",
+                        "sku": short["sku"],
+                    },
+                )
             else:
                 for ln in lines if not already else []:
                     self.on_hand[ln["sku"]] -= ln["quantity"]
                     self.held[(order_id, ln["line_id"])] = (ln["sku"], ln["quantity"])
-                reply = ("catalog.stock_reserved",
-                         {"order_id": order_id, "lines": lines})
+                reply = (
+                    "catalog.stock_reserved",
+                    {"order_id": order_id, "lines": lines},
+                )
         self.bus.reply(*reply)
 
     def release(self, payload: dict[str, Any]) -> None:
@@ -234,8 +247,9 @@ class FakeCatalog:
                 self.on_hand[sku] += quantity
                 released.append({"line_id": key[1], "sku": sku, "quantity": quantity})
         if self.ack_releases:
-            self.bus.reply("catalog.stock_released",
-                           {"order_id": order_id, "lines": released})
+            self.bus.reply(
+                "catalog.stock_released", {"order_id": order_id, "lines": released}
+            )
 
     def release_line(self, payload: dict[str, Any]) -> None:
         with self._lock:
@@ -297,23 +311,43 @@ class FakePayment:
         key = p["idempotency_key"]
         entry = self.ledger.get(key)
         if entry is None and self.mode == "decline":
-            self.bus.reply("payment.declined", {"order_id": p["order_id"],
-                           "attempt": p["attempt"], "reason": "card_declined",
-                           "idempotency_key": key})
+            self.bus.reply(
+                "payment.declined",
+                {
+                    "order_id": p["order_id"],
+                    "attempt": p["attempt"],
+                    "reason": "card_declined",
+                    "idempotency_key": key,
+                },
+            )
             return
         if entry is None:
-            entry = {"order_id": p["order_id"], "id": "auth_" + uuid.uuid4().hex[:10],
-                     "amount": p["amount"], "status": "authorised", "captured": 0,
-                     "refunded": 0}
+            entry = {
+                "order_id": p["order_id"],
+                "id": "auth_" + uuid.uuid4().hex[:10],
+                "amount": p["amount"],
+                "status": "authorised",
+                "captured": 0,
+                "refunded": 0,
+            }
             self.ledger[key] = entry
-        self.bus.reply("payment.authorised", {"order_id": p["order_id"],
-                       "attempt": p["attempt"], "authorisation_id": entry["id"],
-                       "amount": entry["amount"], "currency": p["currency"],
-                       "idempotency_key": key, "mandate_id": "mandate_" + key[-6:]})
+        self.bus.reply(
+            "payment.authorised",
+            {
+                "order_id": p["order_id"],
+                "attempt": p["attempt"],
+                "authorisation_id": entry["id"],
+                "amount": entry["amount"],
+                "currency": p["currency"],
+                "idempotency_key": key,
+                "mandate_id": "mandate_" + key[-6:],
+            },
+        )
 
     def _by_id(self, authorisation_id: str | None) -> dict[str, Any] | None:
-        return next((e for e in self.ledger.values()
-                     if e["id"] == authorisation_id), None)
+        return next(
+            (e for e in self.ledger.values() if e["id"] == authorisation_id), None
+        )
 
     def capture(self, p: dict[str, Any]) -> None:
         entry = self._by_id(p["authorisation_id"])
@@ -321,29 +355,47 @@ class FakePayment:
         if entry is not None and key not in self.captures:
             self.captures[key] = 1
             entry["status"], entry["captured"] = "captured", p["amount"]
-        self.bus.reply("payment.captured", {"order_id": p["order_id"],
-                       "authorisation_id": p["authorisation_id"],
-                       "amount": p["amount"], "idempotency_key": key})
+        self.bus.reply(
+            "payment.captured",
+            {
+                "order_id": p["order_id"],
+                "authorisation_id": p["authorisation_id"],
+                "amount": p["amount"],
+                "idempotency_key": key,
+            },
+        )
 
     def void(self, p: dict[str, Any]) -> None:
         if self.void_mode == "silent":
             return
         if self.void_mode == "fail":
-            self.bus.reply("payment.void_failed", {"order_id": p["order_id"],
-                           "idempotency_key": p["idempotency_key"],
-                           "reason": "provider_error"})
+            self.bus.reply(
+                "payment.void_failed",
+                {
+                    "order_id": p["order_id"],
+                    "idempotency_key": p["idempotency_key"],
+                    "reason": "provider_error",
+                },
+            )
             return
         entry = self.ledger.get(p["authorisation_key"]) or self._by_id(
-            p.get("authorisation_id"))
+            p.get("authorisation_id")
+        )
         outcome = "not_found"
         if entry is not None and entry["status"] == "authorised":
             entry["status"], outcome = "voided", "voided"
         elif entry is not None:
             outcome = entry["status"]
-        self.bus.reply("payment.voided", {"order_id": p["order_id"],
-                       "attempt": p["attempt"],
-                       "authorisation_id": entry["id"] if entry else None,
-                       "outcome": outcome, "idempotency_key": p["idempotency_key"]})
+        self.bus.reply(
+            "payment.voided",
+            {
+                "order_id": p["order_id"],
+                "attempt": p["attempt"],
+                "authorisation_id": entry["id"] if entry else None,
+                "outcome": outcome,
+                "idempotency_key": p["idempotency_key"],
+            },
+        )
 
     def refund(self, p: dict[str, Any]) -> None:
         key = p["idempotency_key"]
@@ -352,16 +404,24 @@ class FakePayment:
             entry = self._by_id(p.get("authorisation_id"))
             if entry is not None:
                 entry["refunded"] += p["amount"]
-        self.bus.reply("payment.refunded", {"order_id": p["order_id"],
-                       "amount": p["amount"], "idempotency_key": key})
+        self.bus.reply(
+            "payment.refunded",
+            {"order_id": p["order_id"], "amount": p["amount"], "idempotency_key": key},
+        )
 
     def open_authorisations(self, order_id: str) -> int:
-        return sum(1 for e in self.ledger.values()
-                   if e["order_id"] == order_id and e["status"] == "authorised")
+        return sum(
+            1
+            for e in self.ledger.values()
+            if e["order_id"] == order_id and e["status"] == "authorised"
+        )
 
     def charged(self, order_id: str) -> int:
-        return sum(e["captured"] - e["refunded"] for e in self.ledger.values()
-                   if e["order_id"] == order_id)
+        return sum(
+            e["captured"] - e["refunded"]
+            for e in self.ledger.values()
+            if e["order_id"] == order_id
+        )
 
     def capture_count(self, order_id: str) -> int:
         return sum(n for key, n in self.captures.items() if key.startswith(order_id))

@@ -201,8 +201,12 @@ class Rig:
 
 
 def address() -> dict[str, Any]:
-    return {"line1": "1 Harbour Row", "city": "Cardiff", "postcode": "CF10 1AA",
-            "country": "GB"}
+    return {
+        "line1": "1 Harbour Row",
+        "city": "Cardiff",
+        "postcode": "CF10 1AA",
+        "country": "GB",
+    }
 
 
 def family_order(email: str = "ana@example.com") -> dict[str, Any]:
@@ -237,8 +241,12 @@ def family_order(email: str = "ana@example.com") -> dict[str, Any]:
                 "plan_term_months": 12,
                 "sim_type": "esim",
                 "esim_email": "leo@example.com",
-                "number": {"type": "port_in", "msisdn": "07700900123",
-                           "pac_code": "PAC123456", "port_date": port_date},
+                "number": {
+                    "type": "port_in",
+                    "msisdn": "07700900123",
+                    "pac_code": "PAC123456",
+                    "port_date": port_date,
+                },
                 "addons": ["addon-eu-roam"],
                 "due_today": 0,
                 "monthly": 1800,

@@ -7,8 +7,14 @@ import threading
 import pytest
 
 from tests.order.doubles import envelope
-from tests.order.harness import FAIRPHONE, IPHONE, NORTHWIND, Rig, fairphone_order
-from tests.order.harness import family_order
+from tests.order.harness import (
+    FAIRPHONE,
+    IPHONE,
+    NORTHWIND,
+    Rig,
+    fairphone_order,
+    family_order,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -49,8 +55,10 @@ def test_two_lines_activated_at_the_same_moment_both_count_and_complete_once(
         rig.settle()
 
         state = rig.state(order_id)
-        print(f"\ncallbacks at once: {answers}, order {state['status']}, "
-              f"lines {state['lines']}")
+        print(
+            f"\ncallbacks at once: {answers}, order {state['status']}, "
+            f"lines {state['lines']}"
+        )
         assert answers == [200, 200]
         assert state["lines"] == [("active", "mobile"), ("active", "mobile")]
         assert state["status"] == "completed"
@@ -73,9 +81,9 @@ def test_the_same_reservation_delivered_twice_at_once_asks_for_payment_once(
 
         sent = rig.order_events(order_id)
         assert sent.count("order.payment_requested") == 1
-        assert rig.state(order_id)["timeline"].count(
-            ("stock_reserved", "duplicate")
-        ) == 1
+        assert (
+            rig.state(order_id)["timeline"].count(("stock_reserved", "duplicate")) == 1
+        )
 
 
 def test_an_authorisation_racing_the_deadline_never_leaves_money_held(
@@ -91,7 +99,7 @@ def test_an_authorisation_racing_the_deadline_never_leaves_money_held(
             rig.payment.mode = "approve"
 
             at_once(
-                lambda: rig.payment.authorise(request.payload) or rig.bus.pump(),
+                lambda r=request: rig.payment.authorise(r.payload) or rig.bus.pump(),
                 lambda: rig.tick(after_s=61),
             )
             rig.settle()

@@ -17,8 +17,8 @@ def test_a_customer_sees_only_their_orders_with_each_orders_timeline(tmp_path):
         listed = rig.client.get("/api/order/orders", headers=CUSTOMER).get_json()
         one = rig.client.get(f"/api/order/orders/{mine}", headers=CUSTOMER)
         theirs = rig.client.get(
-            f"/api/order/orders/{mine}", headers={**CUSTOMER, "X-Customer-Email":
-                                                   "bo@example.com"}
+            f"/api/order/orders/{mine}",
+            headers={**CUSTOMER, "X-Customer-Email": "bo@example.com"},
         )
         anonymous = rig.client.get("/api/order/orders", headers={"Host": HOST})
 
@@ -38,15 +38,17 @@ def test_staff_find_an_order_by_number_email_or_phone_and_see_its_saga(tmp_path)
         rig.settle()
 
         def search(**query):
-            answer = rig.client.get("/api/order/staff/orders", query_string=query,
-                                    headers=STAFF)
+            answer = rig.client.get(
+                "/api/order/staff/orders", query_string=query, headers=STAFF
+            )
             return [o["id"] for o in answer.get_json()]
 
         assert search(number="nw-100001") == [order_id]
         assert search(email="ANA@example.com") == [order_id]
         assert order_id in search(phone="07700900123")  # the ported number
-        staff_view = rig.client.get(f"/api/order/staff/orders/{order_id}",
-                                    headers=STAFF).get_json()
+        staff_view = rig.client.get(
+            f"/api/order/staff/orders/{order_id}", headers=STAFF
+        ).get_json()
         assert staff_view["saga"]["status"] == "completed"
         assert staff_view["saga"]["payment"] == "captured"
         refused = rig.client.get("/api/order/staff/orders", headers=CUSTOMER)

@@ -109,14 +109,23 @@ def two_events_at_once(rig: Rig) -> str:
     requested = rig.bus.of_type("order.payment_requested")[-1].payload
     authorised = envelope(
         "payment.authorised",
-        {"order_id": order_id, "attempt": requested["attempt"],
-         "authorisation_id": "auth_race", "amount": 3000, "currency": "GBP",
-         "idempotency_key": requested["idempotency_key"]},
+        {
+            "order_id": order_id,
+            "attempt": requested["attempt"],
+            "authorisation_id": "auth_race",
+            "amount": 3000,
+            "currency": "GBP",
+            "idempotency_key": requested["idempotency_key"],
+        },
         NORTHWIND.id,
     )
     rig.payment.ledger[requested["idempotency_key"]] = {
-        "order_id": order_id, "id": "auth_race", "amount": 3000,
-        "status": "authorised", "captured": 0, "refunded": 0,
+        "order_id": order_id,
+        "id": "auth_race",
+        "amount": 3000,
+        "status": "authorised",
+        "captured": 0,
+        "refunded": 0,
     }
     declined = envelope(
         "payment.declined",
@@ -145,8 +154,7 @@ def parked_then_staff_retry(rig: Rig) -> str:
     staff = {"Host": "northwind.localhost", "X-Staff-User": "sam"}
     parked = rig.client.get("/api/order/staff/parked-orders", headers=staff)
     assert [p["order_id"] for p in parked.get_json()] == [order_id]
-    answer = rig.client.post(f"/api/order/staff/orders/{order_id}/retry",
-                             headers=staff)
+    answer = rig.client.post(f"/api/order/staff/orders/{order_id}/retry", headers=staff)
     assert answer.status_code == 200, answer.get_json()
     rig.settle()
     return order_id
@@ -228,7 +236,7 @@ def test_every_fault_ends_in_a_known_state_with_money_and_stock_accounted(
             f"{r['charged']:>7} {r['secs']:>5.1f}  {r['reason']}"
         )
 
-    for (scenario, expected), r in zip(SCENARIOS, results, strict=True):
+    for (_scenario, expected), r in zip(SCENARIOS, results, strict=True):
         assert r["status"] in ENDINGS, (r["run"], r["state"])
         if expected:
             assert r["status"] == expected, (r["run"], r["state"])

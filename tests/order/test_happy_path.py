@@ -17,7 +17,11 @@ def test_a_family_order_with_a_device_and_a_port_in_ends_completed(tmp_path):
         assert state["number"] == "NW-100001"
         assert state["lines"] == [("active", "mobile"), ("active", "mobile")]
         assert state["payment"] == "captured" and state["outstanding"] == []
-        assert sent[:3] == ["order.placed", "order.payment_requested", "order.confirmed"]
+        assert sent[:3] == [
+            "order.placed",
+            "order.payment_requested",
+            "order.confirmed",
+        ]
         assert sent.index("order.shipped") < sent.index("order.capture_requested")
         assert sent.count("order.capture_requested") == 1
         assert sent.count("order.line_activated") == 2

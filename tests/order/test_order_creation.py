@@ -1,4 +1,4 @@
-"""Checkout creates an order: telecom details checked, a key repeat is the same order."""
+"""Checkout creates an order: telecom details checked; a repeated key, one order."""
 
 from __future__ import annotations
 

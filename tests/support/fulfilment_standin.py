@@ -168,7 +168,7 @@ class FulfilmentStandIn:
             batches = []
             for found in self.requests.values():
                 take = found.pending[:limit] if limit else list(found.pending)
-                found.pending = found.pending[len(take):]
+                found.pending = found.pending[len(take) :]
                 found.sent.extend(take)
                 batches.append((found.body["callback_url"], take))
         for url, updates in batches:
@@ -179,9 +179,9 @@ class FulfilmentStandIn:
 
     def post_callback(self, url: str, update: dict[str, Any]) -> int:
         body = json.dumps(update).encode()
-        signature = "sha256=" + hmac.new(
-            self.secret.encode(), body, hashlib.sha256
-        ).hexdigest()
+        signature = (
+            "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+        )
         parts = urlsplit(url)
         target = url
         if self.callback_address:
@@ -230,6 +230,6 @@ class FulfilmentStandIn:
                 prefix = "/fulfilment-requests/"
                 if not self.path.startswith(prefix):
                     return self._answer(404)
-                self._answer(standin._cancel(self.path[len(prefix):]))
+                self._answer(standin._cancel(self.path[len(prefix) :]))
 
         return Handler

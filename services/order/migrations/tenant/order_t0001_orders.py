@@ -26,7 +26,11 @@ def _at(name: str, nullable: bool = True, index: bool = False) -> sa.Column:
 
 def _order_fk() -> sa.Column:
     return sa.Column(
-        "order_id", sa.String(36), sa.ForeignKey("orders.id"), nullable=False, index=True
+        "order_id",
+        sa.String(36),
+        sa.ForeignKey("orders.id"),
+        nullable=False,
+        index=True,
     )
 
 
