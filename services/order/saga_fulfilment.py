@@ -403,8 +403,14 @@ def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> 
 def _settle_failed_line(
     session: Session, state: OrderSaga, order: Order, line: OrderLine, now: datetime
 ) -> None:
-    """Give back what a failed line holds: its unshipped stock and its money."""
-    if line.sku and line.milestones.get("device_shipped") is None:
+    """Give back what a failed line holds: its unshipped stock and its money.
+
+    A device that already shipped stays with the customer (they may return
+    it in the cooling-off period), so neither its stock nor its price is
+    given back here.
+    """
+    device_shipped = line.milestones.get("device_shipped") is not None
+    if line.sku and not device_shipped:
         events.emit(
             session,
             "order.line_cancelled",
@@ -416,7 +422,7 @@ def _settle_failed_line(
                 "reason": "line_failed",
             },
         )
-    if state.payment in saga.TAKEN_PAYMENT:
+    if state.payment in saga.TAKEN_PAYMENT and not device_shipped:
         saga.request_refund(
             session,
             state,
