@@ -27,7 +27,8 @@ from services.order.fulfilment import (
     FulfilmentUnavailable,
 )
 from services.order.models import Order, OrderLine, OrderSaga
-from services.order.timeline import already_handled, notify, now_utc, record
+from services.order.saga_state import note
+from services.order.timeline import already_handled, notify, now_utc
 
 log = structlog.get_logger(__name__)
 
@@ -95,7 +96,7 @@ def submit_lines(
         if line.id not in results or not _awaits_submission(line):
             continue
         outcome, detail = results[line.id]
-        sent += _apply_submission(session, locked.order, line, outcome, detail, now)
+        sent += _apply_submission(session, locked, line, outcome, detail)
     roll_up(session, locked, locked.order, now)
     return sent
 
@@ -122,36 +123,27 @@ def _submit_one(
 
 
 def _apply_submission(
-    session: Session,
-    order: Order,
-    line: OrderLine,
-    outcome: str,
-    detail: str,
-    now: datetime,
+    session: Session, state: OrderSaga, line: OrderLine, outcome: str, detail: str
 ) -> int:
     line.fulfilment_attempts += 1
     if outcome == "accepted":
         line.status = "submitted"
         line.fulfilment_ref = detail
-        record(
+        note(
             session,
-            order.id,
-            "fulfil",
+            state,
             "line_submitted",
-            at=now,
             line_id=line.id,
             fulfilment_ref=detail,
         )
         return 1
 
     gave_up = outcome == "refused" or line.fulfilment_attempts >= MAX_SUBMISSIONS
-    record(
+    note(
         session,
-        order.id,
-        "fulfil",
+        state,
         "line_submission_failed",
         "failed" if gave_up else "retry",
-        at=now,
         line_id=line.id,
         detail=detail,
         attempt=line.fulfilment_attempts,
@@ -176,14 +168,12 @@ def apply_update(session: Session, order_id: str, update: dict[str, Any]) -> str
     line = next((ln for ln in order.lines if ln.id == update.get("line_id")), None)
     kind = update.get("event")
     if line is None or kind not in UPDATE_EVENTS:
-        record(
+        note(
             session,
-            order_id,
-            state.step,
+            state,
             "fulfilment_update",
             "ignored",
             event_id=event_id,
-            at=now,
             update=kind,
         )
         return "ignored"
@@ -191,24 +181,20 @@ def apply_update(session: Session, order_id: str, update: dict[str, Any]) -> str
         "compensating",
         "cancelled",
     ):
-        record(
+        note(
             session,
-            order_id,
-            state.step,
+            state,
             f"fulfilment_{kind}",
             "ignored",
             event_id=event_id,
-            at=now,
             line_id=line.id,
         )
         return "ignored"
 
-    record(
+    note(
         session,
-        order_id,
-        "fulfil",
+        state,
         f"fulfilment_{kind}",
-        at=now,
         event_id=event_id,
         line_id=line.id,
         **{
@@ -327,7 +313,6 @@ def _activated(
         order,
         "order.line_activated",
         f"Your line {line.msisdn or ''} is active".strip(),
-        at=now,
     )
 
 
@@ -339,7 +324,7 @@ def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> 
     failed = [ln for ln in order.lines if ln.status == "failed"]
     anything_left = any(ln.dispatched_at is not None for ln in order.lines)
     if failed and not anything_left:
-        record(session, order.id, "fulfil", "all_lines_failed", "failed", at=now)
+        note(session, state, "all_lines_failed", "failed")
         saga.fail(session, state, order, "fulfilment_failed", now)
         return
 
@@ -363,9 +348,8 @@ def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> 
             order,
             "order.completed",
             f"Order {order.number} is complete",
-            at=now,
         )
-        record(session, order.id, "done", "order_completed", at=now)
+        note(session, state, "order_completed")
         return
 
     order.status = "partial"
@@ -388,14 +372,11 @@ def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> 
         order,
         "order.partially_completed",
         f"Part of order {order.number} could not be completed",
-        at=now,
     )
-    record(
+    note(
         session,
-        order.id,
-        "done",
+        state,
         "order_partially_completed",
-        at=now,
         failed_lines=[ln.id for ln in failed],
     )
 
