@@ -187,10 +187,15 @@ class OrderOutSchema(ma.Schema):
 
 
 class TimelineEntrySchema(ma.Schema):
+    """What the customer sees of each step: when, what, how it went."""
+
     at = ma.fields.DateTime()
     step = ma.fields.String()
     action = ma.fields.String()
     outcome = ma.fields.String()
+
+
+class StaffTimelineEntrySchema(TimelineEntrySchema):
     actor = ma.fields.String()
     detail = ma.fields.Dict()
 
@@ -211,9 +216,10 @@ class SagaOutSchema(ma.Schema):
     next_retry_at = ma.fields.DateTime()
 
 
-class StaffOrderSchema(OrderWithTimelineSchema):
+class StaffOrderSchema(OrderOutSchema):
     customer_phone = ma.fields.String()
     saga = ma.fields.Nested(SagaOutSchema)
+    timeline = ma.fields.List(ma.fields.Nested(StaffTimelineEntrySchema))
 
 
 class OrderSearchArgs(ma.Schema):

@@ -70,6 +70,8 @@ class FakeBus:
         self.dead_letters: list[tuple[FakeEnvelope, str]] = []
         self.deliveries = 0
         self.duplicate_replies = False
+        self.crash_before_commit: set[str] = set()  # event types
+        self.crashes = 0
         self._lock = threading.RLock()
 
     # The publisher side (outbox semantics)
@@ -145,6 +147,15 @@ class FakeBus:
             with self.app.app_context(), tenant_scope(self.tenant):
                 try:
                     handler(sent, db.session)
+                    if sent.type in self.crash_before_commit:
+                        # The worker dies after the work, before the commit:
+                        # nothing persists, the broker delivers it again.
+                        self.crash_before_commit.discard(sent.type)
+                        self.crashes += 1
+                        db.session.rollback()
+                        with self._lock:
+                            self.queue.append(sent)
+                        return
                     db.session.commit()
                     self.deliveries += 1
                     return

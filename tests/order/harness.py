@@ -177,6 +177,9 @@ class Rig:
                 "outstanding": sorted(saga.outstanding),
                 "reason": order.customer_reason,
                 "lines": [(ln.status, ln.kind) for ln in order.lines],
+                "devices_shipped": sum(
+                    1 for ln in order.lines if "device_shipped" in ln.milestones
+                ),
                 "timeline": [
                     (s.action, s.outcome) for s in timeline_of(session, order_id)
                 ],
