@@ -251,11 +251,13 @@ def resolve_parked(order_id: str, action: str, actor: str) -> Order:
     return get_order(order_id)
 
 
-def configure_brand(**fields: Any) -> OrderSettings:
+def configure_brand(actor: str = "platform", **fields: Any) -> OrderSettings:
+    """Change the brand's order settings; who changed what goes to the audit log."""
     settings = saga.settings_for(db.session)
     for name, value in fields.items():
         setattr(settings, name, value)
     db.session.commit()
+    log.info("order_settings_changed", actor=actor, fields=sorted(fields))
     return settings
 
 

@@ -165,5 +165,4 @@ def order_analytics(args):
 @blp.response(200, BrandSettingsSchema)
 def brand_settings(data):
     """Order number prefix, fulfilment endpoint and step deadlines."""
-    staff_user()
-    return service.configure_brand(**data)
+    return service.configure_brand(actor=staff_user(), **data)

@@ -110,13 +110,11 @@ class FulfilmentStandIn:
                 self.requests[body["request_id"]] = existing
         if behaviour.mode == "late":
             with self._lock:
-                late = behaviour.late_times == 0 or behaviour.late_times > 0
                 if behaviour.late_times > 0:
                     behaviour.late_times -= 1
                     if behaviour.late_times == 0:
-                        behaviour.mode = "ok"
-            if late:
-                time.sleep(behaviour.late_s)
+                        behaviour.mode = "ok"  # the next answer is quick again
+            time.sleep(behaviour.late_s)
         if self.auto_callbacks:
             threading.Thread(target=self.send_callbacks, daemon=True).start()
         return 202, {"fulfilment_id": existing.fulfilment_id, "status": "accepted"}
