@@ -42,24 +42,36 @@ def cancel_by_customer(
             "14 days of delivery instead"
         )
 
-    submitted = [ln for ln in order.lines if ln.status == "submitted"]
-    if submitted:
-        adapter = adapter_factory(session)
-        for line in submitted:
-            try:
-                adapter.cancel(line)
-            except AlreadyDispatched:
-                raise CancellationTooLate(
-                    "part of this order has already been dispatched"
-                ) from None
-            except FulfilmentError as exc:
-                raise CancellationTooLate(
-                    "the warehouse could not confirm the cancellation; "
-                    "please try again shortly"
-                ) from exc
-
+    withdraw_from_fulfilment(session, order, adapter_factory)
     saga.fail(session, state, order, "cancelled_by_customer", now, actor="customer")
     return state
+
+
+def withdraw_from_fulfilment(
+    session: Session, order: Order, adapter_factory: Any
+) -> None:
+    """Take back every submitted, undispatched line from the warehouse.
+
+    Runs under the saga lock, so no callback can slip in between; the
+    fulfilment system answers 409 for anything already dispatched.
+    """
+    submitted = [ln for ln in order.lines if ln.status == "submitted"]
+    if not submitted:
+        return
+    adapter = adapter_factory(session)
+    for line in submitted:
+        try:
+            adapter.cancel(line)
+        except AlreadyDispatched:
+            raise CancellationTooLate(
+                "part of this order has already been dispatched"
+            ) from None
+        except FulfilmentError as exc:
+            raise CancellationTooLate(
+                "the warehouse could not confirm the cancellation; "
+                "please try again shortly"
+            ) from exc
+        line.status = "cancelled"
 
 
 def request_return(

@@ -242,8 +242,13 @@ def resolve_parked(order_id: str, action: str, actor: str) -> Order:
         state = saga.lock_saga(session, order_id)
         if state.status != "parked":
             raise OrderNotParked(f"the order is {state.order.status}, not parked")
-        handler = saga.retry_parked if action == "retry" else saga.cancel_parked
-        handler(session, state, now_utc(), actor)
+        if action == "retry":
+            saga.retry_parked(session, state, now_utc(), actor)
+            return
+        returns.withdraw_from_fulfilment(
+            session, state.order, saga_fulfilment.adapter_for
+        )
+        saga.cancel_parked(session, state, now_utc(), actor)
 
     _in_transaction(change, order_id)
     if action == "retry":

@@ -173,6 +173,21 @@ def parked_then_staff_retry(rig: Rig) -> str:
     return order_id
 
 
+def fulfilment_silent_then_staff_cancel(rig: Rig) -> str:
+    order_id = rig.place_order(family_order())
+    rig.bus.pump()  # submitted; the warehouse never calls back
+    rig.tick(after_s=15 * 86400)  # past the 14-day fulfilment deadline
+    assert rig.state(order_id)["status"] == "parked"
+    answer = rig.client.post(
+        f"/api/order/staff/orders/{order_id}/cancel",
+        headers={"Host": "northwind.localhost", "X-Staff-User": "sam"},
+    )
+    assert answer.status_code == 200, answer.get_json()
+    rig.settle()
+    assert all(r.cancelled for r in rig.standin.requests.values())
+    return order_id
+
+
 def customer_cancels_before_dispatch(rig: Rig) -> str:
     order_id = rig.place_order(family_order())
     rig.bus.pump()  # confirmed and submitted; nothing dispatched yet
@@ -199,6 +214,7 @@ SCENARIOS = [
     (two_events_at_once, None),  # either side may win; both end clean
     (compensation_keeps_failing, "parked"),
     (parked_then_staff_retry, "cancelled"),
+    (fulfilment_silent_then_staff_cancel, "cancelled"),
     (customer_cancels_before_dispatch, "cancelled"),
 ]
 
@@ -242,13 +258,13 @@ def test_every_fault_ends_in_a_known_state_with_money_and_stock_accounted(
     results = [run(tmp_path, scenario) for scenario, _ in SCENARIOS]
 
     header = (
-        f"{'run':34} {'status':10} {'iPhones':>7} {'stock ok':>8} {'open auth':>9} "
+        f"{'run':36} {'status':10} {'iPhones':>7} {'stock ok':>8} {'open auth':>9} "
         f"{'auth req':>8} {'captures':>8} {'charged':>7} {'secs':>5}  reason"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
         print(
-            f"{r['run']:34} {r['status']:10} {r['iphones']:>7} "
+            f"{r['run']:36} {r['status']:10} {r['iphones']:>7} "
             f"{str(r['stock_ok']):>8} {r['open_auths']:>9} {r['payment_requests']:>8} "
             f"{r['captures']:>8} "
             f"{r['charged']:>7} {r['secs']:>5.1f}  {r['reason']}"

@@ -34,3 +34,18 @@ def test_a_family_order_with_a_device_and_a_port_in_ends_completed(tmp_path):
         assert ("order.shipped:esim_code_sent", "leo@example.com") in rig.notifications(
             order_id
         )
+
+
+def test_an_esim_only_order_needs_no_stock_and_goes_straight_to_payment(tmp_path):
+    order = family_order()
+    order["lines"] = order["lines"][1:]
+    order["totals"] = {"due_today": 0, "monthly": 1800}
+    with Rig(f"sqlite:///{tmp_path}/order.db") as rig:
+        order_id = rig.place_order(order)
+        rig.settle()
+
+        state = rig.state(order_id)
+        assert state["status"] == "completed"
+        assert state["stock"] == "not_needed"
+        assert ("no_stock_to_reserve", "done") in state["timeline"]
+        assert rig.bus.of_type("order.payment_requested")[0].payload["amount"] == 0
