@@ -9,6 +9,9 @@ import tempfile
 
 import click
 
+from services.channel.cli import channel_commands
+from services.order.cli import order_cli
+from services.payment.cli import payments
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -80,9 +83,9 @@ def run(host: str, port: int) -> None:
     run_embedded(settings, host, port)
 
 
-from services.order.ticking import order_cli  # noqa: E402 - after main exists
-
-main.add_command(order_cli)
+# Each service's own commands, kept in that service's cli.py.
+for command in (channel_commands, order_cli, payments):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from environs import Env, EnvValidationError
-from marshmallow.validate import OneOf, Regexp
+from marshmallow.validate import OneOf, Range, Regexp
 
 from shared import SERVICES
 
@@ -49,6 +49,8 @@ class Settings:
     http_timeout_s: float
     db_pool_size: int = 5
     db_max_overflow: int = 5
+    content_max_age_s: float = 300.0
+    contentful_timeout_s: float = 2.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -90,6 +92,12 @@ def load_settings() -> Settings:
     http_timeout_s = env.float("HTTP_TIMEOUT_S", 2.0)
     db_pool_size = env.int("DB_POOL_SIZE", 5)
     db_max_overflow = env.int("DB_MAX_OVERFLOW", 5)
+    content_max_age_s = env.float(
+        "CHANNEL_CONTENT_MAX_AGE_S", 300.0, validate=Range(min=0, max=86_400)
+    )
+    contentful_timeout_s = env.float(
+        "CONTENTFUL_TIMEOUT_S", 2.0, validate=Range(min=0.1, max=30)
+    )
 
     try:
         env.seal()
@@ -117,6 +125,8 @@ def load_settings() -> Settings:
         http_timeout_s=http_timeout_s,
         db_pool_size=db_pool_size,
         db_max_overflow=db_max_overflow,
+        content_max_age_s=content_max_age_s,
+        contentful_timeout_s=contentful_timeout_s,
     )
 
 

@@ -1,9 +1,148 @@
 """HTTP endpoints of the payment service: parse, call the service layer, answer."""
 
+import structlog
+from flask import request
+from flask.views import MethodView
 from flask_smorest import Blueprint
+
+from services.payment import billing, movements, service, webhooks
+from services.payment.card_data import card_data_fields, card_data_in_body
+from services.payment.errors import CardDataRefused
+from services.payment.schemas import (
+    AmountSchema,
+    AuthorisationRequestSchema,
+    PaymentMethodRequestSchema,
+    PaymentMethodSchema,
+    PaymentSchema,
+    SubscriptionRequestSchema,
+    SubscriptionSchema,
+    WebhookAnswerSchema,
+)
+from shared.http.idempotency import idempotent
+
+log = structlog.get_logger(__name__)
 
 blp = Blueprint(
     "payment",
     __name__,
     description="Payment providers, authorisations, captures, refunds and billing.",
 )
+
+WEBHOOK_ENDPOINT = "payment.Webhook"
+
+
+@blp.before_request
+def refuse_card_data() -> None:
+    """No card number or security code gets past this point, or into a log."""
+    if request.endpoint == WEBHOOK_ENDPOINT:
+        return
+    fields = [
+        (name, "query") for name in card_data_fields(request.args.to_dict(flat=True))
+    ]
+    if request.method in ("POST", "PUT", "PATCH"):
+        body = request.get_data(cache=True)
+        fields += [(name, "json") for name in card_data_in_body(body)]
+    if fields:
+        log.warning(
+            "card_data_refused", fields=[name for name, _ in fields], path=request.path
+        )
+        raise CardDataRefused(
+            "send a provider token or a payment_method_id, never a card number "
+            "or security code",
+            errors=[
+                {
+                    "field": name,
+                    "location": location,
+                    "message": "Card numbers and security codes are refused.",
+                }
+                for name, location in fields
+            ],
+        )
+
+
+@blp.route("/authorisations", methods=["POST"])
+@blp.arguments(AuthorisationRequestSchema)
+@idempotent("payment.authorise")
+@blp.response(201, PaymentSchema)
+def authorise(data):
+    """Authorise a payment for an order attempt (Idempotency-Key required)."""
+    customer = data.pop("customer")
+    command = service.AuthoriseCommand(
+        **data,
+        customer_id=customer["id"],
+        email=customer.get("email"),
+        device_id=customer.get("device_id"),
+    )
+    return service.authorise(command)
+
+
+@blp.route("/payments/<payment_id>", methods=["GET"])
+@blp.response(200, PaymentSchema)
+def get_payment(payment_id):
+    return service.get_payment(payment_id)
+
+
+@blp.route("/payments/<payment_id>/authentication-results", methods=["POST"])
+@idempotent("payment.authenticate")
+@blp.response(200, PaymentSchema)
+def complete_authentication(payment_id):
+    """After the shopper's 3-D Secure step: complete the authorisation."""
+    return service.complete_authentication(payment_id)
+
+
+@blp.route("/payments/<payment_id>/captures", methods=["POST"])
+@blp.arguments(AmountSchema)
+@idempotent("payment.capture")
+@blp.response(200, PaymentSchema)
+def capture(data, payment_id):
+    """Capture all or part of an authorisation (Idempotency-Key required)."""
+    return movements.capture(payment_id, data.get("amount"))
+
+
+@blp.route("/payments/<payment_id>/voids", methods=["POST"])
+@idempotent("payment.void")
+@blp.response(200, PaymentSchema)
+def void(payment_id):
+    """Release an authorisation that was not captured (Idempotency-Key required)."""
+    return movements.void(payment_id)
+
+
+@blp.route("/payments/<payment_id>/refunds", methods=["POST"])
+@blp.arguments(AmountSchema)
+@idempotent("payment.refund")
+@blp.response(200, PaymentSchema)
+def refund(data, payment_id):
+    """Refund all or part of what was captured (Idempotency-Key required)."""
+    return movements.refund(payment_id, data.get("amount"))
+
+
+@blp.route("/payment-methods", methods=["POST"])
+@blp.arguments(PaymentMethodRequestSchema)
+@blp.response(201, PaymentMethodSchema)
+def save_payment_method(data):
+    """Keep a provider token with its brand, last four digits and expiry."""
+    return service.save_payment_method(**data)
+
+
+@blp.route("/subscriptions", methods=["POST"])
+@blp.arguments(SubscriptionRequestSchema)
+@idempotent("payment.subscribe")
+@blp.response(201, SubscriptionSchema)
+def start_subscription(data):
+    """Start monthly billing of an active line (Idempotency-Key required)."""
+    return billing.start_subscription(**data)
+
+
+@blp.route("/subscriptions/<subscription_id>", methods=["GET"])
+@blp.response(200, SubscriptionSchema)
+def get_subscription(subscription_id):
+    """A subscription with its month-by-month amounts and its charges."""
+    return billing.get_subscription(subscription_id)
+
+
+@blp.route("/webhooks/<provider>")
+class Webhook(MethodView):
+    @blp.response(200, WebhookAnswerSchema)
+    def post(self, provider):
+        """A provider's event, verified on the raw body and applied once."""
+        return webhooks.receive(provider, request.get_data(cache=True), request.headers)

@@ -46,11 +46,20 @@ def redact_card_numbers(text: str) -> str:
     return _CARD_NUMBER.sub(replace, text)
 
 
+def _redact(value):
+    if isinstance(value, str):
+        return redact_card_numbers(value) if any(c.isdigit() for c in value) else value
+    if isinstance(value, dict):
+        return {key: _redact(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact(item) for item in value)
+    return value
+
+
 def _redact_card_numbers(_, __, event_dict):
     """Last line of defence: nothing that looks like a card number is written."""
     for key, value in list(event_dict.items()):
-        if isinstance(value, str) and any(c.isdigit() for c in value):
-            event_dict[key] = redact_card_numbers(value)
+        event_dict[key] = _redact(value)
     return event_dict
 
 

@@ -62,3 +62,11 @@ def fresh_postgres_database() -> tuple[str, callable]:
         admin.dispose()
 
     return url, drop
+
+
+def missing_tool(name: str, how: str) -> None:
+    """A test tool is absent: skip with how to get it, or fail in CI."""
+    reason = f"{name} is not installed ({how})"
+    if services_required():
+        pytest.fail(f"{reason}, and REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
+    pytest.skip(reason)

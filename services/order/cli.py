@@ -1,4 +1,4 @@
-"""``telecart order tick``: the saga's clock, for every brand."""
+"""``telecart order``: the saga's clock (``tick``), for every brand."""
 
 from __future__ import annotations
 

@@ -1,0 +1,85 @@
+"""Refusing card numbers and security codes anywhere in a request body.
+
+The API takes provider tokens and payment-method ids only. A body that holds
+a Luhn-valid run of 13 to 19 digits (spaces or dashes allowed between them),
+or any field named like a card number or security code, is refused before a
+view runs or anything is stored. Findings name the field, never the value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+# UUIDs (ids we issue) can hold long digit runs split by dashes; never cards.
+_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+FORBIDDEN_FIELDS = frozenset(
+    {
+        "card_number",
+        "cardnumber",
+        "pan",
+        "primary_account_number",
+        "cvc",
+        "cvv",
+        "cvv2",
+        "cvc2",
+        "security_code",
+        "card_cvc",
+        "card_code",
+    }
+)
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def holds_card_number(text: str) -> bool:
+    """A Luhn-valid run of 13-19 digits; card numbers never start with 0."""
+    for match in _DIGIT_RUN.finditer(_UUID.sub(" ", text)):
+        digits = re.sub(r"[ -]", "", match.group())
+        if 13 <= len(digits) <= 19 and digits[0] != "0" and luhn_valid(digits):
+            return True
+    return False
+
+
+def card_data_fields(value: Any, path: str = "") -> list[str]:
+    """The paths of every field in a JSON value that carries card data."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            normalised = str(key).lower().replace("-", "_")
+            if normalised in FORBIDDEN_FIELDS and item not in (None, ""):
+                found.append(child)
+                continue
+            if holds_card_number(str(key)):
+                found.append(path or "_schema")
+                continue
+            found.extend(card_data_fields(item, child))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(card_data_fields(item, f"{path}[{index}]"))
+    elif isinstance(value, str | int) and not isinstance(value, bool):
+        if holds_card_number(str(value)):
+            found.append(path or "_body")
+    return found
+
+
+def card_data_in_body(raw: bytes) -> list[str]:
+    """Fields with card data in a raw body; ``_body`` when it is not JSON."""
+    try:
+        document = json.loads(raw or b"null")
+    except ValueError:
+        return ["_body"] if holds_card_number(raw.decode("utf-8", "replace")) else []
+    return card_data_fields(document)
