@@ -242,7 +242,7 @@ def payment_authorised(session: Session, envelope: Any) -> None:
         return
     saga, order = opened
     payload = envelope.payload
-    authorisation_id = payload.get("authorisation_id")
+    authorisation_id = _authorisation_id(payload)
 
     if _awaits_payment(saga, payload.get("attempt")):
         saga.payment = "authorised"
@@ -271,6 +271,11 @@ def payment_authorised(session: Session, envelope: Any) -> None:
         require_void(
             session, saga, order, now_utc(), authorisation_id, payload.get("attempt")
         )
+
+
+def _authorisation_id(payload: dict) -> str | None:
+    """``authorisation_id`` per SAGA.md; ``payment_id`` in payment's first draft."""
+    return payload.get("authorisation_id") or payload.get("payment_id")
 
 
 def payment_declined(session: Session, envelope: Any) -> None:
@@ -304,7 +309,8 @@ def payment_captured(session: Session, envelope: Any) -> None:
         note(session, saga, "payment_captured", "duplicate", event_id=envelope.id)
         return
     saga.payment = "captured"
-    saga.captured_amount = int(envelope.payload.get("amount") or order.due_today)
+    captured = envelope.payload.get("captured", envelope.payload.get("amount"))
+    saga.captured_amount = int(captured or order.due_today)
     acknowledge(session, saga, order, "capture_payment", envelope.id, now_utc())
 
 
@@ -336,13 +342,25 @@ def payment_refunded(session: Session, envelope: Any) -> None:
         return
     saga, order = opened
 
-    name = "refund:" + str(envelope.payload.get("idempotency_key"))
-    if name not in saga.outstanding:
+    name = _refund_acknowledged(saga, envelope.payload)
+    if name is None:
         note(session, saga, "payment_refunded", "duplicate", event_id=envelope.id)
         return
-    saga.refunded_amount += int(envelope.payload.get("amount") or 0)
+    refunded = envelope.payload.get("refunded", envelope.payload.get("amount"))
+    saga.refunded_amount += int(refunded or 0)
     _mark_return_refunded(session, order, saga.outstanding[name]["payload"])
     acknowledge(session, saga, order, name, envelope.id, now_utc())
+
+
+def _refund_acknowledged(saga: OrderSaga, payload: dict) -> str | None:
+    """The outstanding refund this answer is for: by its idempotency key, or
+    the only refund waiting when the answer carries no key."""
+    key = payload.get("idempotency_key")
+    if key is not None:
+        name = f"refund:{key}"
+        return name if name in saga.outstanding else None
+    waiting = [name for name in saga.outstanding if name.startswith("refund:")]
+    return waiting[0] if len(waiting) == 1 else None
 
 
 def _mark_return_refunded(session: Session, order: Order, refund: dict) -> None:
@@ -398,6 +416,7 @@ def request_capture(
     payload = {
         "order_id": order.id,
         "order_number": order.number,
+        "attempt": saga.payment_attempt,
         "authorisation_id": saga.authorisation_id,
         "amount": order.due_today,
         "currency": order.currency,

@@ -150,6 +150,7 @@ def request_refund(
     payload = {
         "order_id": order.id,
         "order_number": order.number,
+        "attempt": saga.payment_attempt,
         "authorisation_id": saga.authorisation_id,
         "amount": amount,
         "currency": order.currency,

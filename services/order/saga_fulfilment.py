@@ -305,7 +305,10 @@ def _activated(
                 if line.instalment_months
                 else None
             ),
+            "components": _subscription_components(line),
+            "payment_method": dict(order.payment_method),
             "activated_at": now.isoformat(),
+            "activated_on": now.date().isoformat(),
         },
     )
     notify(
@@ -314,6 +317,29 @@ def _activated(
         "order.line_activated",
         f"Your line {line.msisdn or ''} is active".strip(),
     )
+
+
+def _subscription_components(line: OrderLine) -> list[dict[str, Any]]:
+    """What billing charges each month for the line (add-ons priced in the plan)."""
+    instalment = line.instalment_amount if line.instalment_months else 0
+    components = [
+        {
+            "code": line.product_code,
+            "kind": "plan",
+            "amount": line.monthly - (instalment or 0),
+            "term_months": line.plan_term_months,
+        }
+    ]
+    if instalment:
+        components.append(
+            {
+                "code": line.sku,
+                "kind": "instalment",
+                "amount": instalment,
+                "term_months": line.instalment_months,
+            }
+        )
+    return components
 
 
 def roll_up(session: Session, state: OrderSaga, order: Order, now: datetime) -> None:
