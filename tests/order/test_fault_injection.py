@@ -9,6 +9,7 @@ import pytest
 
 from tests.order.doubles import envelope
 from tests.order.harness import IPHONE, NORTHWIND, Rig, family_order
+from tests.support.services import fresh_postgres_database
 
 ENDINGS = ("completed", "partial", "cancelled", "parked")
 
@@ -219,9 +220,9 @@ SCENARIOS = [
 ]
 
 
-def run(tmp_path, scenario) -> dict:
+def run(url: str, scenario) -> dict:
     started = time.perf_counter()
-    with Rig(f"sqlite:///{tmp_path}/{scenario.__name__}.db") as rig:
+    with Rig(url) as rig:
         order_id = scenario(rig)
         state = rig.state(order_id)
         shipped = sum(1 for s, _ in state["lines"] if s in ("active", "dispatched"))
@@ -255,11 +256,42 @@ def _stock_where_it_was(rig: Rig, state: dict) -> bool:
 def test_every_fault_ends_in_a_known_state_with_money_and_stock_accounted(
     tmp_path,
 ):
-    results = [run(tmp_path, scenario) for scenario, _ in SCENARIOS]
+    results = [
+        run(f"sqlite:///{tmp_path}/{scenario.__name__}.db", scenario)
+        for scenario, _ in SCENARIOS
+    ]
+    check_and_print(SCENARIOS, results, "SQLite")
 
+
+@pytest.mark.postgres
+def test_the_runs_where_locking_matters_end_the_same_on_postgresql():
+    chosen = [
+        (scenario, expected)
+        for scenario, expected in SCENARIOS
+        if scenario
+        in (
+            two_events_at_once,
+            every_event_twice,
+            worker_dies_before_commit,
+            payment_silent_past_deadline,
+            compensation_keeps_failing,
+        )
+    ]
+    results = []
+    for scenario, _ in chosen:
+        url, drop = fresh_postgres_database()
+        try:
+            results.append(run(url, scenario))
+        finally:
+            drop()
+    check_and_print(chosen, results, "PostgreSQL")
+
+
+def check_and_print(scenarios, results, database: str) -> None:
     header = (
-        f"{'run':36} {'status':10} {'iPhones':>7} {'stock ok':>8} {'open auth':>9} "
-        f"{'auth req':>8} {'captures':>8} {'charged':>7} {'secs':>5}  reason"
+        f"{'run (' + database + ')':36} {'status':10} {'iPhones':>7} {'stock ok':>8} "
+        f"{'open auth':>9} {'auth req':>8} {'captures':>8} {'charged':>7} "
+        f"{'secs':>5}  reason"
     )
     print("\n" + header + "\n" + "-" * len(header))
     for r in results:
@@ -270,7 +302,7 @@ def test_every_fault_ends_in_a_known_state_with_money_and_stock_accounted(
             f"{r['charged']:>7} {r['secs']:>5.1f}  {r['reason']}"
         )
 
-    for (_scenario, expected), r in zip(SCENARIOS, results, strict=True):
+    for (_scenario, expected), r in zip(scenarios, results, strict=True):
         assert r["status"] in ENDINGS, (r["run"], r["state"])
         if expected:
             assert r["status"] == expected, (r["run"], r["state"])
