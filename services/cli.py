@@ -9,9 +9,11 @@ import tempfile
 
 import click
 
+from services.basket.cli import basket_cli
 from services.channel.cli import channel_commands
 from services.order.cli import order_cli
 from services.payment.cli import payments
+from services.tenant.cli import tenants
 from shared import SERVICES
 from shared.config import ConfigError, Settings, load_settings
 from shared.observability.logging import configure_logging
@@ -84,7 +86,7 @@ def run(host: str, port: int) -> None:
 
 
 # Each service's own commands, kept in that service's cli.py.
-for command in (channel_commands, order_cli, payments):
+for command in (basket_cli, channel_commands, order_cli, payments, tenants):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,7 +27,13 @@ _DATABASE_URL = Regexp(
 _BROKER_URL = Regexp(
     r"^(amqp|amqps|pyamqp|memory)://", error="must be amqp:// or memory://"
 )
+_SERVICE_URL = Regexp(r"^https?://[^\s/]+/?$", error="must be http(s)://host[:port]")
 _REDIS_URL = Regexp(r"^(redis|rediss|unix)://", error="must be a redis:// URL")
+_HTTP_URL = Regexp(r"^https?://", error="must be an http:// or https:// URL")
+
+# Development and test only: a fixed, public key so that embedded runs can read
+# what they stored yesterday. Production refuses to start without SECRETS_KEYS.
+DEVELOPMENT_SECRETS_KEY = "dGVsZWNhcnQtZGV2LWtleS1ub3Qtc2VjcmV0LTAwMDE="
 
 
 class ConfigError(Exception):
@@ -51,6 +57,11 @@ class Settings:
     db_max_overflow: int = 5
     content_max_age_s: float = 300.0
     contentful_timeout_s: float = 2.0
+    tenant_jwks_url: str | None = None
+    secrets_keys: tuple[str, ...] = ()
+    provisioning_timeout_s: float = 120.0
+    catalog_url: str | None = None  # basket -> catalog; unset: demo brand packs
+    order_url: str | None = None  # basket -> order; unset: in-memory hand-off
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -98,6 +109,11 @@ def load_settings() -> Settings:
     contentful_timeout_s = env.float(
         "CONTENTFUL_TIMEOUT_S", 2.0, validate=Range(min=0.1, max=30)
     )
+    tenant_jwks_url = env.str("TENANT_JWKS_URL", None, validate=_HTTP_URL)
+    secrets_keys_raw = env.str("SECRETS_KEYS", "")
+    provisioning_timeout_s = env.float("TENANT_PROVISIONING_TIMEOUT_S", 120.0)
+    catalog_url = env.str("CATALOG_URL", None, validate=_SERVICE_URL)
+    order_url = env.str("ORDER_URL", None, validate=_SERVICE_URL)
 
     try:
         env.seal()
@@ -109,6 +125,12 @@ def load_settings() -> Settings:
     ):
         raise ConfigError(
             "config error: *_DATABASE_URL: production needs PostgreSQL, not SQLite"
+        )
+
+    secrets_keys = _secrets_keys(secrets_keys_raw, environment)
+    if provisioning_timeout_s <= 0:
+        raise ConfigError(
+            "config error: TENANT_PROVISIONING_TIMEOUT_S: must be a positive number"
         )
 
     return Settings(
@@ -127,7 +149,35 @@ def load_settings() -> Settings:
         db_max_overflow=db_max_overflow,
         content_max_age_s=content_max_age_s,
         contentful_timeout_s=contentful_timeout_s,
+        tenant_jwks_url=tenant_jwks_url,
+        secrets_keys=secrets_keys,
+        provisioning_timeout_s=provisioning_timeout_s,
+        catalog_url=catalog_url,
+        order_url=order_url,
     )
+
+
+def _secrets_keys(raw: str, environment: str) -> tuple[str, ...]:
+    """SECRETS_KEYS: comma-separated Fernet keys; the first encrypts, all decrypt."""
+    import base64
+    import binascii
+
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    if not keys:
+        if environment == "production":
+            raise ConfigError("config error: SECRETS_KEYS: required in production")
+        return (DEVELOPMENT_SECRETS_KEY,)
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise ConfigError(
+                f"config error: SECRETS_KEYS: key {position} is not a Fernet key "
+                "(32 url-safe base64 bytes)"
+            )
+    return keys
 
 
 def _one_line(errors: Mapping[str, list[str]]) -> str:

@@ -1,34 +1,22 @@
 """Who is asking: the one place the order service checks identity.
 
-TODO(auth): ``shared.auth`` (JWT verification, roles, ``tid`` against the
-host's tenant) is being built elsewhere. Until it lands, these functions read
-stand-in headers (``X-Customer-Email``, ``X-Staff-User``) outside production
-and refuse everything in production. Swapping them for the JWT check changes
-no view: every view calls only ``customer_email()`` or ``staff_user()``.
+Tokens are the tenant service's RS256 JWTs, verified by ``shared.auth``
+(signature, issuer, audience ``telecart:order``, expiry, and ``tid`` equal to
+the brand the Host resolved to). A customer's orders are those placed with
+their account id (the token's ``sub``); guests' orders are reached through
+customer service. Staff are the brand's ``tenant_admin`` accounts.
 """
 
 from __future__ import annotations
 
-from flask import current_app, request
-
-from services.order.errors import IdentityRequired, StaffOnly
+from shared.auth import require_claims
 
 
-def _stand_in_allowed() -> bool:
-    return current_app.extensions["telecart"].settings.environment != "production"
-
-
-def customer_email() -> str:
-    """The signed-in customer's e-mail (orders are matched by it)."""
-    email = request.headers.get("X-Customer-Email", "").strip().lower()
-    if not email or not _stand_in_allowed():
-        raise IdentityRequired("sign in as a customer")
-    return email
+def customer_id() -> str:
+    """The signed-in customer's account id (orders carry it as customer.id)."""
+    return require_claims(["customer"])["sub"]
 
 
 def staff_user() -> str:
-    """The tenant staff member acting; written to the audit trail."""
-    user = request.headers.get("X-Staff-User", "").strip()
-    if not user or not _stand_in_allowed():
-        raise StaffOnly("sign in as the brand's staff")
-    return f"staff:{user}"
+    """The brand staff member acting; written to the audit trail."""
+    return "staff:" + require_claims(["tenant_admin"])["sub"]

@@ -1,6 +1,6 @@
 """Conditions the order service reports, each mapped to one problem+json answer."""
 
-from shared.http.problems import Conflict, Forbidden, NotFound, Unauthorized
+from shared.http.problems import Conflict, NotFound, Unauthorized
 
 
 class OrderNotFound(NotFound):
@@ -29,11 +29,3 @@ class OrderNotParked(Conflict):
 
 class CallbackSignatureInvalid(Unauthorized):
     slug, title = "callback-signature-invalid", "The callback signature is invalid"
-
-
-class IdentityRequired(Unauthorized):
-    slug, title = "identity-required", "Sign in to see orders"
-
-
-class StaffOnly(Forbidden):
-    slug, title = "staff-only", "Only the brand's staff may do this"

@@ -136,18 +136,19 @@ def get_order(order_id: str) -> Order:
     return order
 
 
-def customer_order(order_id: str, email: str) -> Order:
+def customer_order(order_id: str, customer: str) -> Order:
+    """One of the customer's own orders; anyone else's is not found."""
     order = get_order(order_id)
-    if order.customer_email != email:
+    if order.customer_id is None or order.customer_id != customer:
         raise OrderNotFound(f"no order {order_id}")
     return order
 
 
-def customer_orders(email: str) -> list[Order]:
+def customer_orders(customer: str) -> list[Order]:
     return list(
         db.session.scalars(
             select(Order)
-            .where(Order.customer_email == email)
+            .where(Order.customer_id == customer)
             .order_by(Order.created_at.desc())
             .limit(100)
         )
@@ -214,16 +215,16 @@ def _in_transaction(change, *args: Any) -> Any:
         raise
 
 
-def cancel_order(order_id: str, email: str) -> Order:
-    order = customer_order(order_id, email)
+def cancel_order(order_id: str, customer: str) -> Order:
+    order = customer_order(order_id, customer)
     _in_transaction(
         returns.cancel_by_customer, order.id, now_utc(), saga_fulfilment.adapter_for
     )
     return order
 
 
-def request_return(order_id: str, email: str, line_id: str, scope: str):
-    customer_order(order_id, email)
+def request_return(order_id: str, customer: str, line_id: str, scope: str):
+    customer_order(order_id, customer)
     return _in_transaction(returns.request_return, order_id, line_id, scope, now_utc())
 
 

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from services.order import analytics, service
-from services.order.access import customer_email, staff_user
+from services.order.access import customer_id, staff_user
 from services.order.errors import CallbackSignatureInvalid
 from services.order.fulfilment import SIGNATURE_HEADER, signature_valid
 from services.order.models import db
@@ -52,7 +52,7 @@ class Orders(MethodView):
     @blp.response(200, OrderOutSchema(many=True))
     def get(self):
         """The signed-in customer's orders, newest first."""
-        return service.customer_orders(customer_email())
+        return service.customer_orders(customer_id())
 
 
 @blp.route("/orders/<order_id>")
@@ -60,7 +60,7 @@ class OrderById(MethodView):
     @blp.response(200, OrderWithTimelineSchema)
     def get(self, order_id):
         """One of the customer's orders, with its timeline."""
-        order = service.customer_order(order_id, customer_email())
+        order = service.customer_order(order_id, customer_id())
         return service.with_timeline(order)
 
 
@@ -68,7 +68,7 @@ class OrderById(MethodView):
 @blp.response(200, OrderOutSchema)
 def cancel_order(order_id):
     """Cancel before dispatch; after it, return the items instead."""
-    return service.cancel_order(order_id, customer_email())
+    return service.cancel_order(order_id, customer_id())
 
 
 @blp.route("/orders/<order_id>/returns", methods=["POST"])
@@ -77,7 +77,7 @@ def cancel_order(order_id):
 def request_return(data, order_id):
     """Return a device or a whole line within the 14-day cooling-off period."""
     return service.request_return(
-        order_id, customer_email(), data["line_id"], data["scope"]
+        order_id, customer_id(), data["line_id"], data["scope"]
     )
 
 

@@ -16,7 +16,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_until_up(url, process, seconds=30):
+def wait_until_up(url, process, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read()

@@ -4,12 +4,17 @@ neighbours faked (bus, catalog, payment) and the fulfilment stand-in."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import threading
+import time
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -17,6 +22,7 @@ from services.order import service
 from services.order.app import create_app
 from services.order.models import Notification, Order, OrderSaga, db
 from services.order.timeline import timeline_of
+from shared.auth import install_token_verifier
 from shared.config import load_settings
 from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.http.app import runtime
@@ -35,11 +41,47 @@ FAIRPHONE = "DEV-FAIRPHONE-5-256-MATTE-BLACK"
 logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per callback
 
 
+def _signing_key():
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(RSAAlgorithm.to_jwk(private.public_key()))
+    public.update({"kid": "order-tests", "use": "sig", "alg": "RS256"})
+    return private, public
+
+
+SIGNING_KEY, SIGNING_JWK = _signing_key()
+
+
+def token(subject: str, roles: list[str], tenant: Tenant = NORTHWIND) -> str:
+    """An access token as the tenant service would issue it."""
+    now = int(time.time())
+    claims = {
+        "iss": load_settings().jwt_issuer,
+        "sub": subject,
+        "aud": ["telecart:order"],
+        "iat": now,
+        "exp": now + 600,
+        "tid": tenant.id,
+        "roles": roles,
+    }
+    return jwt.encode(
+        claims, SIGNING_KEY, algorithm="RS256", headers={"kid": "order-tests"}
+    )
+
+
+def customer(account: str) -> dict[str, str]:
+    return {"Host": HOST, "Authorization": f"Bearer {token(account, ['customer'])}"}
+
+
+def staff(account: str = "sam") -> dict[str, str]:
+    return {"Host": HOST, "Authorization": f"Bearer {token(account, ['tenant_admin'])}"}
+
+
 def build_app(url: str, migrate: bool = True):
     settings = dataclasses.replace(
         load_settings(), database_urls={"order": url}, http_timeout_s=0.5
     )
     app = create_app(settings)
+    install_token_verifier(app, source=lambda: {"keys": [SIGNING_JWK]})
     if not migrate:  # a restarted process finds its schema in place
         return app
     engine = migration_engine(url)
@@ -203,6 +245,10 @@ class Rig:
 # Orders
 
 
+def account_of(email: str) -> str:
+    return "acct-" + email.split("@")[0]
+
+
 def address() -> dict[str, Any]:
     return {
         "line1": "1 Harbour Row",
@@ -219,7 +265,12 @@ def family_order(email: str = "ana@example.com") -> dict[str, Any]:
         "basket_id": "bsk_" + uuid.uuid4().hex[:8],
         "channel": "web",
         "currency": "GBP",
-        "customer": {"name": "Ana Price", "email": email, "phone": "07700900001"},
+        "customer": {
+            "id": account_of(email),
+            "name": "Ana Price",
+            "email": email,
+            "phone": "07700900001",
+        },
         "delivery_address": address(),
         "payment_method": {"provider": "sandbox", "token": "tok_visa"},
         "lines": [
@@ -263,7 +314,7 @@ def fairphone_order(email: str) -> dict[str, Any]:
     return {
         "channel": "retail",
         "currency": "GBP",
-        "customer": {"email": email},
+        "customer": {"id": account_of(email), "email": email},
         "delivery_address": address(),
         "payment_method": {"provider": "sandbox", "token": "tok_visa"},
         "lines": [

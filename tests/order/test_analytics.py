@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 
-from tests.order.harness import HOST, Rig, fairphone_order, family_order
-
-STAFF = {"Host": HOST, "X-Staff-User": "sam"}
+from tests.order.harness import (
+    Rig,
+    customer,
+    fairphone_order,
+    family_order,
+    staff,
+)
 
 
 def test_analytics_count_orders_revenue_cancellations_and_returns(tmp_path):
@@ -26,10 +30,12 @@ def test_analytics_count_orders_revenue_cancellations_and_returns(tmp_path):
         rig.client.post(
             f"/api/order/orders/{returned}/returns",
             json={"line_id": line_id, "scope": "line"},
-            headers={"Host": HOST, "X-Customer-Email": "c@example.com"},
+            headers=customer("acct-c"),
         )
 
-        summary = rig.client.get("/api/order/staff/analytics", headers=STAFF).get_json()
+        summary = rig.client.get(
+            "/api/order/staff/analytics", headers=staff()
+        ).get_json()
 
         print("\n" + json.dumps(summary, indent=1))
         assert summary["orders"] == 3

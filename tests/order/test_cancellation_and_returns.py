@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.order.models import OrderLine
-from tests.order.harness import HOST, IPHONE, Rig, family_order
-
-CUSTOMER = {"Host": HOST, "X-Customer-Email": "ana@example.com"}
-STAFF = {"Host": HOST, "X-Staff-User": "sam"}
+from tests.order.harness import IPHONE, Rig, customer, family_order, staff
 
 
 def device_line(rig: Rig, order_id: str) -> str:
@@ -27,19 +24,19 @@ def test_after_dispatch_cancelling_is_refused_and_a_device_return_refunds_on_rec
         line_id = device_line(rig, order_id)
 
         too_late = rig.client.post(
-            f"/api/order/orders/{order_id}/cancellation", headers=CUSTOMER
+            f"/api/order/orders/{order_id}/cancellation", headers=customer("acct-ana")
         )
         asked = rig.client.post(
             f"/api/order/orders/{order_id}/returns",
             json={"line_id": line_id, "scope": "device"},
-            headers=CUSTOMER,
+            headers=customer("acct-ana"),
         )
         return_id = asked.get_json()["id"]
         rig.settle()
         before_receipt = (rig.catalog.on_hand[IPHONE], rig.payment.charged(order_id))
         received = rig.client.post(
             f"/api/order/staff/orders/{order_id}/returns/{return_id}/receipt",
-            headers=STAFF,
+            headers=staff(),
         )
         rig.settle()
 
@@ -71,7 +68,7 @@ def test_a_return_after_the_14_day_cooling_off_period_is_refused(tmp_path):
         answer = rig.client.post(
             f"/api/order/orders/{order_id}/returns",
             json={"line_id": line_id, "scope": "line"},
-            headers=CUSTOMER,
+            headers=customer("acct-ana"),
         )
 
         assert answer.status_code == 409

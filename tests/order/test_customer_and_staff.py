@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from tests.order.harness import HOST, Rig, family_order
-
-CUSTOMER = {"Host": HOST, "X-Customer-Email": "ana@example.com"}
-STAFF = {"Host": HOST, "X-Staff-User": "sam"}
+from shared.tenancy import Tenant
+from tests.order.harness import HOST, Rig, customer, family_order, staff, token
 
 
 def test_a_customer_sees_only_their_orders_with_each_orders_timeline(tmp_path):
@@ -14,11 +12,13 @@ def test_a_customer_sees_only_their_orders_with_each_orders_timeline(tmp_path):
         rig.place_order(family_order("bo@example.com"))
         rig.settle()
 
-        listed = rig.client.get("/api/order/orders", headers=CUSTOMER).get_json()
-        one = rig.client.get(f"/api/order/orders/{mine}", headers=CUSTOMER)
+        listed = rig.client.get(
+            "/api/order/orders", headers=customer("acct-ana")
+        ).get_json()
+        one = rig.client.get(f"/api/order/orders/{mine}", headers=customer("acct-ana"))
         theirs = rig.client.get(
             f"/api/order/orders/{mine}",
-            headers={**CUSTOMER, "X-Customer-Email": "bo@example.com"},
+            headers=customer("acct-bo"),
         )
         anonymous = rig.client.get("/api/order/orders", headers={"Host": HOST})
 
@@ -29,6 +29,13 @@ def test_a_customer_sees_only_their_orders_with_each_orders_timeline(tmp_path):
         assert actions[0] == "order_placed" and actions[-2] == "order_completed"
         assert theirs.status_code == 404
         assert anonymous.status_code == 401
+        other_brand = Tenant(id="22222222-2222-2222-2222-222222222222", slug="volt")
+        volt_token = token("acct-ana", ["customer"], other_brand)
+        misdirected = rig.client.get(
+            "/api/order/orders",
+            headers={"Host": HOST, "Authorization": f"Bearer {volt_token}"},
+        )
+        assert misdirected.status_code == 403
 
 
 def test_staff_find_an_order_by_number_email_or_phone_and_see_its_saga(tmp_path):
@@ -39,7 +46,7 @@ def test_staff_find_an_order_by_number_email_or_phone_and_see_its_saga(tmp_path)
 
         def search(**query):
             answer = rig.client.get(
-                "/api/order/staff/orders", query_string=query, headers=STAFF
+                "/api/order/staff/orders", query_string=query, headers=staff()
             )
             return [o["id"] for o in answer.get_json()]
 
@@ -47,9 +54,11 @@ def test_staff_find_an_order_by_number_email_or_phone_and_see_its_saga(tmp_path)
         assert search(email="ANA@example.com") == [order_id]
         assert order_id in search(phone="07700900123")  # the ported number
         staff_view = rig.client.get(
-            f"/api/order/staff/orders/{order_id}", headers=STAFF
+            f"/api/order/staff/orders/{order_id}", headers=staff()
         ).get_json()
         assert staff_view["saga"]["status"] == "completed"
         assert staff_view["saga"]["payment"] == "captured"
-        refused = rig.client.get("/api/order/staff/orders", headers=CUSTOMER)
+        refused = rig.client.get(
+            "/api/order/staff/orders", headers=customer("acct-ana")
+        )
         assert refused.status_code == 403

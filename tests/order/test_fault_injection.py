@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.order.doubles import envelope
-from tests.order.harness import IPHONE, NORTHWIND, Rig, family_order
+from tests.order.harness import IPHONE, NORTHWIND, Rig, customer, family_order, staff
 from tests.support.services import fresh_postgres_database
 
 ENDINGS = ("completed", "partial", "cancelled", "parked")
@@ -165,10 +165,12 @@ def compensation_keeps_failing(rig: Rig) -> str:
 def parked_then_staff_retry(rig: Rig) -> str:
     order_id = compensation_keeps_failing(rig)
     rig.payment.void_mode = "ok"  # the provider is fixed
-    staff = {"Host": "northwind.localhost", "X-Staff-User": "sam"}
-    parked = rig.client.get("/api/order/staff/parked-orders", headers=staff)
+    staff_headers = staff()
+    parked = rig.client.get("/api/order/staff/parked-orders", headers=staff_headers)
     assert [p["order_id"] for p in parked.get_json()] == [order_id]
-    answer = rig.client.post(f"/api/order/staff/orders/{order_id}/retry", headers=staff)
+    answer = rig.client.post(
+        f"/api/order/staff/orders/{order_id}/retry", headers=staff_headers
+    )
     assert answer.status_code == 200, answer.get_json()
     rig.settle()
     return order_id
@@ -181,7 +183,7 @@ def fulfilment_silent_then_staff_cancel(rig: Rig) -> str:
     assert rig.state(order_id)["status"] == "parked"
     answer = rig.client.post(
         f"/api/order/staff/orders/{order_id}/cancel",
-        headers={"Host": "northwind.localhost", "X-Staff-User": "sam"},
+        headers=staff(),
     )
     assert answer.status_code == 200, answer.get_json()
     rig.settle()
@@ -194,7 +196,7 @@ def customer_cancels_before_dispatch(rig: Rig) -> str:
     rig.bus.pump()  # confirmed and submitted; nothing dispatched yet
     answer = rig.client.post(
         f"/api/order/orders/{order_id}/cancellation",
-        headers={"Host": "northwind.localhost", "X-Customer-Email": "ana@example.com"},
+        headers=customer("acct-ana"),
     )
     assert answer.status_code == 200, answer.get_json()
     rig.settle()
