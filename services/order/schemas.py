@@ -175,6 +175,7 @@ class OrderLineOutSchema(ma.Schema):
 class OrderOutSchema(ma.Schema):
     id = ma.fields.String()
     number = ma.fields.String()
+    reference = ma.fields.String(attribute="number", dump_only=True)  # basket's name
     status = ma.fields.String()
     channel = ma.fields.String()
     customer_email = ma.fields.String()
