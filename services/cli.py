@@ -10,7 +10,9 @@ import tempfile
 import click
 
 from services.basket.cli import basket_cli
+from services.catalog.cli import catalog
 from services.channel.cli import channel_commands
+from services.order.cli import order_cli
 from services.payment.cli import payments
 from services.tenant.cli import tenants
 from services.worker import events, worker
@@ -89,7 +91,7 @@ def run(host: str, port: int) -> None:
 
 
 # Each service's own commands, kept in that service's cli.py.
-for command in (basket_cli, channel_commands, payments, tenants):
+for command in (basket_cli, catalog, channel_commands, order_cli, payments, tenants):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,4 +1,144 @@
-"""Events the catalog service publishes and the handlers of those it consumes."""
+"""Events the catalog service publishes and the handlers of those it consumes.
 
-PUBLISHES: tuple[str, ...] = ()
-CONSUMES: tuple[str, ...] = ()
+Handlers are thin: they call the inventory functions inside the bus's
+transaction (which also holds the inbox row and the outbox rows written by
+``publish``), so a redelivered order event is applied once and the answer
+goes out if and only if the stock change commits.
+
+Assumed ``order.placed`` payload (the order service owns it):
+``{"order_id": str, "lines": [{"line_id": str, "sku": str | None,
+"quantity": int}]}``; lines without a SKU (plans, add-ons) hold no stock.
+"""
+
+from __future__ import annotations  # noqa: I001 - shared.events lands with the bus branch
+
+from typing import Any
+
+import structlog
+
+from services.catalog import inventory
+from shared.events import Envelope, EventHandlers, event_type, publish
+
+log = structlog.get_logger(__name__)
+
+_LINES = "list of {line_id, sku, quantity}"
+
+STOCK_RESERVED = event_type(
+    "catalog.stock_reserved",
+    1,
+    {"order_id": "string", "lines": _LINES + ", expires_at"},
+    "Every stocked line of an order is held until expires_at.",
+)
+STOCK_RESERVATION_FAILED = event_type(
+    "catalog.stock_reservation_failed",
+    1,
+    {"order_id": "string", "lines": _LINES + ", reason"},
+    "At least one line could not be held; nothing of the order is held.",
+)
+STOCK_RELEASED = event_type(
+    "catalog.stock_released",
+    1,
+    {
+        "order_id": "string",
+        "released_lines": "integer",
+        "reason": "cancelled | expired",
+    },
+    "Held stock of an order went back on sale (cancelled or expired).",
+)
+
+STOCK_CHANGED = event_type(
+    "catalog.stock_changed",
+    1,
+    {"sku": "string", "delta": "integer", "on_hand": "integer", "reason": "string"},
+    "An operator restocked or wrote off units of a SKU.",
+)
+
+PUBLISHES = (STOCK_RESERVED, STOCK_RESERVATION_FAILED, STOCK_RELEASED, STOCK_CHANGED)
+CONSUMES: tuple[str, ...] = ("order.placed", "order.cancelled")
+
+handlers = EventHandlers("catalog")
+
+
+def _stocked_lines(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    return [line for line in payload.get("lines") or [] if line.get("sku")]
+
+
+def _follow_up(envelope: Envelope) -> dict[str, Any]:
+    return {"correlation_id": envelope.correlation_id, "causation_id": envelope.id}
+
+
+@handlers.on("order.placed")
+def reserve_order_stock(envelope: Envelope, session) -> None:
+    """Hold every stocked line, or none of them and say which failed."""
+    order_id = str(envelope.payload["order_id"])
+    held, failed = [], []
+
+    for line in _stocked_lines(envelope.payload):
+        outcome = inventory.reserve_line(
+            session,
+            order_id=order_id,
+            line_id=str(line["line_id"]),
+            sku=line["sku"],
+            quantity=int(line.get("quantity", 1)),
+        )
+        entry = {
+            "line_id": outcome.line_id,
+            "sku": outcome.sku,
+            "quantity": outcome.quantity,
+        }
+        if outcome.reserved:
+            held.append({**entry, "expires_at": outcome.expires_at.isoformat()})
+        else:
+            failed.append({**entry, "reason": outcome.reason})
+
+    if failed:
+        inventory.release_order(session, order_id)
+        publish(
+            session,
+            "catalog.stock_reservation_failed",
+            {"order_id": order_id, "lines": failed},
+            **_follow_up(envelope),
+        )
+        log.info("order_stock_refused", order_id=order_id, failed=len(failed))
+        return
+
+    publish(
+        session,
+        "catalog.stock_reserved",
+        {"order_id": order_id, "lines": held},
+        **_follow_up(envelope),
+    )
+
+
+@handlers.on("order.cancelled")
+def release_order_stock(envelope: Envelope, session) -> None:
+    order_id = str(envelope.payload["order_id"])
+    released = inventory.release_order(session, order_id)
+    if released:
+        announce_release(session, order_id, released, "cancelled", envelope)
+
+
+def announce_release(
+    session,
+    order_id: str,
+    released_lines: int,
+    reason: str,
+    cause: Envelope | None = None,
+) -> None:
+    """``catalog.stock_released`` in the caller's transaction."""
+    publish(
+        session,
+        "catalog.stock_released",
+        {"order_id": order_id, "released_lines": released_lines, "reason": reason},
+        **(_follow_up(cause) if cause else {}),
+    )
+
+
+def announce_stock_change(
+    session, sku: str, delta: int, on_hand: int, reason: str
+) -> None:
+    publish(
+        session,
+        "catalog.stock_changed",
+        {"sku": sku, "delta": delta, "on_hand": on_hand, "reason": reason},
+    )

@@ -21,9 +21,9 @@ def wait_until_up(url, process, seconds=120):
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read()
         try:
-            if requests.get(url, timeout=1).status_code == 200:
+            if requests.get(url, timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     raise AssertionError(f"{url} did not come up")
 

@@ -14,6 +14,11 @@ ALLOWED = {
     "shared/db/session.py": "the guard itself names raw_sql_reason",
     "shared/http/app.py": "SELECT 1 readiness probe",
     "services/tenant/audit.py": "advisory lock that serialises the audit hash chain",
+    "services/catalog/service.py": "advisory lock that queues one brand's imports",
+    "services/catalog/search.py": (
+        "SQLite FTS5 index rows keyed by product id; reads join products, "
+        "which the tenant filter covers"
+    ),
 }
 
 
