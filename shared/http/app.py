@@ -55,6 +55,7 @@ class ServiceRuntime:
     registry: TenantRegistry
     api: ProblemApi
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    advisory: dict[str, ReadinessCheck] = field(default_factory=dict)
     tenantless_blueprints: set[str] = field(default_factory=set)
     raw_body_endpoints: set[str] = field(default_factory=set)
     extras: dict[str, Any] = field(default_factory=dict)
@@ -116,6 +117,15 @@ def create_service_app(
         tenantless_blueprints={"api-docs", "ops", *tenantless_blueprints},
     )
     runtime(app).readiness["database"] = _database_check(engine)
+    if settings.uses_broker:
+        # Web processes only write to the outbox: a broker outage delays events
+        # but must not take every web pod out of service, so it is reported
+        # without gating readiness. The worker's readiness does gate on it.
+        from shared.events.amqp import BrokerOptions, broker_check
+
+        runtime(app).advisory["broker"] = broker_check(
+            settings.broker_url, BrokerOptions.from_settings(settings)
+        )
 
     _register_ops(app, prefix)
     _register_request_hooks(app, service)
@@ -143,11 +153,15 @@ def _register_ops(app: Flask, prefix: str) -> None:
         return jsonify(status="ok", service=runtime(app).service)
 
     def readyz():
+        rt = runtime(app)
         results = {}
-        for name, check in runtime(app).readiness.items():
+        for name, check in rt.readiness.items():
             ok, detail = check()
             results[name] = {"ok": ok, "detail": detail}
         ready = all(r["ok"] for r in results.values())
+        for name, check in rt.advisory.items():
+            ok, detail = check()
+            results[name] = {"ok": ok, "detail": detail, "gates_readiness": False}
         return jsonify(ready=ready, checks=results), (200 if ready else 503)
 
     def docs_asset(filename: str):

@@ -137,3 +137,13 @@ def test_health_and_readiness_answer_without_a_brand(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json()["checks"]["database"]["ok"] is True
+
+
+def test_an_unreachable_broker_is_reported_but_keeps_the_web_process_ready(tmp_path):
+    client = build(
+        tmp_path, broker_url="amqp://guest:guest@127.0.0.1:1//"
+    ).test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    broker = ready.get_json()["checks"]["broker"]
+    assert broker["ok"] is False and broker["gates_readiness"] is False

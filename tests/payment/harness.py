@@ -114,19 +114,17 @@ def serving(app: Flask):
 
 
 def emitted_events(app: Flask, tenant: Tenant, event_type: str | None = None):
-    """(type, payload) of the events the service emitted for a brand, in order.
+    """(type, payload) of the events the service published for a brand, in order."""
+    import json
 
-    Reads ``outgoing_events`` (services/payment/events.py's stand-in outbox);
-    when ``shared.events`` is merged, read its outbox here instead.
-    """
     from sqlalchemy import select
 
-    from services.payment.models import OutgoingEvent
+    from shared.events.tables import outbox
 
-    with app.app_context(), tenant_scope(tenant):
-        query = select(OutgoingEvent).order_by(OutgoingEvent.occurred_at)
-        if event_type is not None:
-            query = query.where(OutgoingEvent.type == event_type)
-        events = [(e.type, e.payload) for e in db.session.scalars(query)]
-        db.session.remove()
-    return events
+    query = select(outbox.c.envelope).where(outbox.c.tenant_id == tenant.id)
+    if event_type is not None:
+        query = query.where(outbox.c.event_type == event_type)
+    with app.app_context(), db.engine.connect() as connection:
+        rows = connection.execute(query.order_by(outbox.c.created_at)).scalars()
+        envelopes = [json.loads(row) if isinstance(row, str) else row for row in rows]
+    return [(e["type"], e["payload"]) for e in envelopes]
