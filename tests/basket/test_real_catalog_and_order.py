@@ -160,3 +160,34 @@ def test_checkout_places_one_order_in_the_real_order_service(tmp_path):
         (None, None, "esim", "port_in", 910),
     ]
     assert [t for t, _ in published] == ["order.placed"]
+
+
+def test_details_the_order_service_refuses_come_back_by_field(tmp_path):
+    order = order_app(f"sqlite:///{tmp_path}/order.db")
+    with recorded_order_events(), serving(order) as order_url:
+        shop = build_shop(sqlite_url(tmp_path), order_url=order_url)
+        shopper, basket = family_basket(SignedIn(shop, "customer-ada"))
+        body = checkout_body(basket)
+        body["contact"]["phone"] = "12345"
+
+        refused = shopper.call("POST", f"/baskets/{basket['id']}/checkout", body)
+        after = shopper.call("GET", f"/baskets/{basket['id']}")
+
+    problem = refused.get_json()
+    print(f"\nrefused by the order service: {problem['errors']}")
+    assert refused.status_code == 422
+    assert [e["field"] for e in problem["errors"]] == ["order.customer.phone"]
+    assert after.get_json()["status"] == "open"
+    assert (
+        order.test_client()
+        .get(
+            "/api/order/orders",
+            headers={
+                "Host": HOST,
+                "Authorization": "Bearer "
+                + customer_token("customer-ada", audience="telecart:order"),
+            },
+        )
+        .get_json()
+        == []
+    )
