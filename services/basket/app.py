@@ -34,8 +34,10 @@ def create_app(settings: Settings | None = None, deps=None) -> Flask:
 
 
 def default_deps(settings: Settings):
-    """HTTP peers when their URLs are set; else the demo packs and an in-memory
-    order hand-off (embedded demo until catalog and order are merged)."""
+    """The catalog and order services over HTTP when CATALOG_URL / ORDER_URL
+    are set; else the demo packs and an in-memory order hand-off (embedded
+    demo). Tokens are checked by ``shared.auth`` (TENANT_JWKS_URL, or the
+    tenant app's key set in-process)."""
     from services.basket.catalog_client import HttpCatalogClient, PackCatalogClient
     from services.basket.deps import BasketDeps
     from services.basket.order_client import FakeOrderClient, HttpOrderClient

@@ -1,27 +1,28 @@
 """Everything the basket asks the catalog, behind one interface.
 
-The catalog service is built in parallel; every call the basket makes to it
-goes through ``CatalogClient``. Two implementations:
+Two implementations of ``CatalogClient``:
 
-- ``HttpCatalogClient``: the catalog's HTTP API, with a timeout and a circuit
-  breaker (pybreaker). The paths below are what the catalog branch served
-  when this was written; adapt them here, and only here, at merge:
+- ``HttpCatalogClient``: the catalog service's HTTP API, with a timeout and a
+  circuit breaker (pybreaker). The brand is named by the Host header
+  ``{slug}.{PLATFORM_DOMAIN}``. Endpoints (see ``services/catalog/views.py``):
 
     GET  /api/catalog/products/{code}?channel=C        -> product detail
-         (variants with sku, attributes, preorder, expected_on, in_stock,
-          prices [{type, amount, currency, term_months}], lifecycle, requires)
+         (currency, type, attributes, lifecycle, requires, prices [{type,
+          amount, currency, term_months}], variants [{sku, attributes,
+          preorder, expected_on, in_stock, prices}]); 404 if unknown or not
+          sold on C
     POST /api/catalog/compatibility {bundles: [{id, lines: [{code, sku,
-         price_type, term_months}]}]}              -> {broken_rules: [{rule,
-                                                       message, bundle}]}
+         price_type, term_months}]}]}   (each bundle 1..50 lines)
+                                        -> {compatible, broken_rules: [{rule,
+                                            message, bundle, lines}]}
     GET  /api/catalog/campaigns?channel=C&at=ISO       -> {items: [campaign]}
-         (guessed: no such endpoint on the catalog branch yet)
+         (pack-shaped, with ``discount.on`` said explicitly by the catalog)
     GET  /api/catalog/products/{code}/serviceability?postcode=P
-                                                       -> {available: bool}
-
-  The brand is named by the Host header ``{slug}.{PLATFORM_DOMAIN}``.
+                                        -> {available: bool}; 422 when the
+                                           product is not sold by postcode
 
 - ``PackCatalogClient``: answers from a brand pack (YAML) with the same rule
-  semantics, for tests and for the embedded demo until the catalog lands.
+  semantics, for tests and for the embedded demo without a catalog.
 """
 
 from __future__ import annotations
@@ -376,6 +377,8 @@ class HttpCatalogClient:
     session: requests.Session = field(default_factory=requests.Session)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One call through the breaker; 404 -> ``UnknownOffer``, other 4xx ->
+        ``CatalogError`` (the catalog's problem detail in the message)."""
         url = self.base_url.rstrip("/") + "/api/catalog" + path
         headers = {"Host": self.host, "Accept": "application/json"}
 
@@ -398,7 +401,10 @@ class HttpCatalogClient:
         if response.status_code == 404:
             raise UnknownOffer(path)
         if response.status_code >= 400:
-            raise CatalogError(f"catalog answered {response.status_code} for {path}")
+            raise CatalogError(
+                f"catalog answered {response.status_code} for {path}: "
+                f"{_detail_of(response)}"
+            )
         return response.json()
 
     def offer(self, code: str, sku: str | None = None, channel: str = "web") -> Offer:
@@ -441,19 +447,21 @@ class HttpCatalogClient:
     def check_compatibility(
         self, bundles: Sequence[Mapping[str, Any]]
     ) -> list[BrokenRule]:
-        body = {
-            "bundles": [
-                {
-                    "id": b["id"],
-                    "lines": [
-                        {k: v for k, v in line.items() if v is not None}
-                        for line in b["lines"]
-                    ],
-                }
-                for b in bundles
-            ]
-        }
-        verdict = self._call("POST", "/compatibility", json=body)
+        asked = [
+            {
+                "id": b["id"],
+                "lines": [
+                    {k: line[k] for k in _CHECKED_FIELDS if line.get(k) is not None}
+                    for line in b["lines"]
+                ],
+            }
+            for b in bundles
+            if b.get("lines")  # the catalog wants 1..50 lines per bundle
+        ]
+        if not asked:
+            return []
+
+        verdict = self._call("POST", "/compatibility", json={"bundles": asked})
         return [
             BrokenRule(r["rule"], r["message"], r["bundle"])
             for r in verdict.get("broken_rules") or ()
@@ -466,7 +474,27 @@ class HttpCatalogClient:
         return [campaign_from(raw) for raw in answer.get("items") or ()]
 
     def serviceable(self, code: str, postcode: str) -> bool:
-        answer = self._call(
-            "GET", f"/products/{code}/serviceability", params={"postcode": postcode}
-        )
+        """A product not sold by postcode, or a postcode the catalog cannot
+        read, is not serviceable (as with the pack); an unknown code raises."""
+        try:
+            answer = self._call(
+                "GET",
+                f"/products/{code}/serviceability",
+                params={"postcode": postcode},
+            )
+        except (UnknownOffer, CatalogUnavailable):
+            raise
+        except CatalogError as exc:
+            log.info("catalog_not_serviceable", code=code, reason=str(exc))
+            return False
         return bool(answer.get("available"))
+
+
+_CHECKED_FIELDS = ("code", "sku", "price_type", "term_months")
+
+
+def _detail_of(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("detail") or response.reason)
+    except ValueError:
+        return response.reason or ""

@@ -27,7 +27,12 @@ from services.basket.models import (
     PromotionRedemption,
     db,
 )
-from services.basket.order_client import OrderClient, OrderServiceError, checkout_key
+from services.basket.order_client import (
+    OrderClient,
+    OrderRefused,
+    OrderServiceError,
+    checkout_key,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +73,11 @@ def checkout(
         receipt = orders.place_order(
             order_payload(basket, priced, details, lines), checkout_key(basket.id), host
         )
+    except OrderRefused as exc:
+        db.session.rollback()
+        raise errors.InvalidBasketChange(
+            f"the order was not placed: {exc}", errors=exc.errors
+        ) from exc
     except OrderServiceError as exc:
         db.session.rollback()
         raise errors.OrderServiceUnreachable("the order was not placed") from exc
@@ -202,6 +212,7 @@ def _telecom_details(
                     {**port, "date": port["date"].isoformat()} if port else None
                 ),
                 "esim_email": line.get("esim_email"),
+                "sim_type": "esim" if has_esim else "physical",
             }
         )
 
@@ -247,6 +258,7 @@ def order_payload(
         "currency": view["currency"],
         "contact": dict(details["contact"]),
         "delivery_address": dict(details.get("delivery_address") or {}),
+        "payment_provider": details["payment_provider"],
         "payment_method_token": details["payment_method_token"],
         "promotion_codes": [p.code for p in priced.eligible_codes],
         "bundles": [

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from services.basket.catalog_client import CatalogClient
-from services.basket.identity import CustomerIdentity, NoSignIn
+from services.basket.identity import CustomerIdentity, PlatformIdentity
 from services.basket.live import BasketFeed, InProcessFeed
 from services.basket.order_client import OrderClient
 from shared.tenancy.context import Tenant
@@ -25,7 +25,7 @@ def utc_now() -> datetime:
 class BasketDeps:
     catalogs: Callable[[Tenant], CatalogClient]
     orders: OrderClient
-    identity: CustomerIdentity = NoSignIn()
+    identity: CustomerIdentity = field(default_factory=PlatformIdentity)
     clock: Callable[[], datetime] = utc_now
     feed: BasketFeed = field(default_factory=InProcessFeed)
     keep_alive_s: float = 15.0

@@ -110,6 +110,11 @@ class CheckoutSchema(StrictSchema):
         load_default=list,
         validate=validate.Length(max=20),
     )
+    payment_provider = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(["sandbox", "stripe", "invoice"]),
+        metadata={"description": "the provider that issued the payment token"},
+    )
     payment_method_token = ma.fields.String(
         required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{6,200}$")
     )

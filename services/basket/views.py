@@ -52,7 +52,7 @@ def deps() -> BasketDeps:
 
 
 def shopper() -> service.Shopper:
-    """The one place that reads who is asking (swap identity at merge)."""
+    """The one place that reads who is asking (tokens checked by shared.auth)."""
     authorization = request.headers.get("Authorization")
     return service.Shopper(
         customer_id=deps().identity.customer_id(authorization),

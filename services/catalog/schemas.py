@@ -176,6 +176,30 @@ class BasketVerdictSchema(ma.Schema):
     suggestions = ma.fields.List(ma.fields.Dict())
 
 
+class CampaignArgsSchema(ma.Schema):
+    channel = ma.fields.String(required=True, validate=validate.Length(max=40))
+    at = ma.fields.AwareDateTime(
+        default_timezone=None,
+        metadata={"description": "the moment to ask about; now when left out"},
+    )
+
+
+class CampaignSchema(ma.Schema):
+    """A running campaign, in the brand pack's own shape."""
+
+    code = ma.fields.String()
+    name = ma.fields.String()
+    applies_to = ma.fields.Dict()
+    discount = ma.fields.Dict()
+    condition = ma.fields.Dict()
+    channels = ma.fields.List(ma.fields.String())
+    valid = ma.fields.Dict()
+
+
+class CampaignListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(CampaignSchema))
+
+
 class ServiceabilityArgsSchema(ma.Schema):
     postcode = ma.fields.String(
         required=True,

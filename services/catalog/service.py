@@ -174,6 +174,52 @@ def effective_price(
     return answer
 
 
+def running_campaigns(channel: str, at: datetime | None = None) -> list[dict]:
+    """The campaigns on ``channel`` at ``at`` (now by default), pack-shaped.
+
+    Whether one reaches a given product or basket (codes, types, minimum
+    lines) is left to the caller, which knows the basket.
+    """
+    at = at or datetime.now(UTC)
+    running = [
+        campaign
+        for campaign in db.session.scalars(select(Campaign).order_by(Campaign.code))
+        if (not campaign.channels or channel in campaign.channels)
+        and pricing.aware(campaign.valid_from) <= pricing.aware(at)
+        and pricing.aware(at) <= pricing.aware(campaign.valid_to)
+    ]
+    db.session.commit()
+    return [_pack_shaped(campaign) for campaign in running]
+
+
+def _pack_shaped(campaign: Campaign) -> dict[str, Any]:
+    discount = {
+        key: value
+        for key, value in (
+            ("percent", campaign.percent),
+            ("amount", campaign.amount),
+            ("months", campaign.months),
+        )
+        if value is not None
+    }
+    discount["on"] = "recurring" if campaign.on_recurring else "one_time"
+    return {
+        "code": campaign.code,
+        "name": campaign.name,
+        "applies_to": {
+            "codes": list(campaign.applies_to_codes or []),
+            "types": list(campaign.applies_to_types or []),
+        },
+        "discount": discount,
+        "condition": dict(campaign.conditions or {}),
+        "channels": list(campaign.channels or []),
+        "valid": {
+            "from": pricing.aware(campaign.valid_from).isoformat(),
+            "to": pricing.aware(campaign.valid_to).isoformat(),
+        },
+    }
+
+
 # -- compatibility and serviceability -------------------------------------------
 
 

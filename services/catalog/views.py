@@ -114,6 +114,15 @@ class EffectivePrice(MethodView):
         return service.effective_price(code, **args)
 
 
+@blp.route("/campaigns")
+class Campaigns(MethodView):
+    @blp.arguments(schemas.CampaignArgsSchema, location="query")
+    @blp.response(200, schemas.CampaignListSchema)
+    def get(self, args):
+        """Campaigns running on a channel at a moment (for baskets to price)."""
+        return {"items": service.running_campaigns(args["channel"], args.get("at"))}
+
+
 @blp.route("/products/<code>/serviceability")
 class Serviceability(MethodView):
     @blp.arguments(schemas.ServiceabilityArgsSchema, location="query")

@@ -2,31 +2,33 @@
 
 The catalog is answered from the brand packs (``PackCatalogClient``), the
 order service by ``FakeOrderClient``, customers sign in with RS256 tokens made
-here, and the clock is set by the test.
+here as the tenant service would issue them (checked by ``shared.auth``
+against this key set), and the clock is set by the test.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import jwt
 import yaml
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.testing import FlaskClient
+from jwt.algorithms import RSAAlgorithm
 
 from services.basket import brand
-from services.basket.app import create_app
+from services.basket.app import create_app, default_deps
 from services.basket.catalog_client import PackCatalogClient
 from services.basket.deps import BasketDeps
-from services.basket.identity import JwtCustomerIdentity
 from services.basket.models import db
-from services.basket.order_client import FakeOrderClient
+from services.basket.order_client import FakeOrderClient, OrderClient
+from shared.auth import install_token_verifier
 from shared.config import load_settings
 from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.http.app import runtime
@@ -36,17 +38,21 @@ PACKS = Path(__file__).resolve().parents[2] / "services" / "tenant" / "demo_pack
 NORTHWIND = Tenant(id="00000000-0000-0000-0000-0000000000a1", slug="northwind")
 VOLT = Tenant(id="00000000-0000-0000-0000-0000000000b2", slug="volt")
 HARBOR = Tenant(id="00000000-0000-0000-0000-0000000000c3", slug="harbor")
-ISSUER = "https://id.telecart.test"
 DECEMBER_3RD = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
 _KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PUBLIC_PEM = (
-    _KEY.public_key()
-    .public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    .decode()
-)
+_KID = "basket-tests"
+SIGNING_JWK = {
+    **json.loads(RSAAlgorithm.to_jwk(_KEY.public_key())),
+    "kid": _KID,
+    "use": "sig",
+    "alg": "RS256",
+}
+
+
+def trust_test_tokens(app: Flask) -> None:
+    """Verify tokens against this module's key, as if the tenant service's."""
+    install_token_verifier(app, source=lambda: {"keys": [SIGNING_JWK]})
 
 
 def load_pack(slug: str) -> dict:
@@ -66,7 +72,7 @@ class Clock:
 class Shop:
     app: Flask
     catalogs: dict[str, PackCatalogClient]
-    orders: FakeOrderClient
+    orders: OrderClient
     clock: Clock
 
     def client(self, tenant: Tenant = NORTHWIND) -> ShopperClient:
@@ -122,22 +128,35 @@ class ShopperClient:
 
 
 def customer_token(
-    customer_id: str, tenant: Tenant = NORTHWIND, roles=("customer",)
+    customer_id: str,
+    tenant: Tenant = NORTHWIND,
+    roles=("customer",),
+    audience: str = "telecart:basket",
 ) -> str:
+    """An access token as the tenant service would issue it."""
     now = int(time.time())
     claims = {
-        "iss": ISSUER,
-        "aud": "basket",
+        "iss": load_settings().jwt_issuer,
+        "aud": [audience],
         "sub": customer_id,
         "tid": tenant.id,
         "roles": list(roles),
         "iat": now,
         "exp": now + 3600,
     }
-    return jwt.encode(claims, _KEY, algorithm="RS256")
+    return jwt.encode(claims, _KEY, algorithm="RS256", headers={"kid": _KID})
 
 
-def build_shop(url: str, packs: dict[str, dict] | None = None, pool_size=5) -> Shop:
+def build_shop(
+    url: str,
+    packs: dict[str, dict] | None = None,
+    pool_size=5,
+    catalog_url: str | None = None,
+    order_url: str | None = None,
+) -> Shop:
+    """The basket app over ``url``; with ``catalog_url`` / ``order_url`` it is
+    wired to those services over HTTP as in production (CATALOG_URL,
+    ORDER_URL), else to the brand packs and the in-memory order hand-off."""
     packs = packs or {"northwind": load_pack("northwind"), "volt": load_pack("volt")}
     catalogs = {slug: PackCatalogClient(copy.deepcopy(p)) for slug, p in packs.items()}
     orders, clock = FakeOrderClient(), Clock()
@@ -146,14 +165,22 @@ def build_shop(url: str, packs: dict[str, dict] | None = None, pool_size=5) -> S
         database_urls={"basket": url},
         db_pool_size=pool_size,
         db_max_overflow=5,
+        catalog_url=catalog_url,
+        order_url=order_url,
+        redis_url=None,
     )
-    deps = BasketDeps(
-        catalogs=lambda tenant: catalogs[tenant.slug],
-        orders=orders,
-        identity=JwtCustomerIdentity(PUBLIC_PEM, ISSUER, "basket"),
-        clock=clock,
-    )
+    if catalog_url or order_url:
+        deps = default_deps(settings)
+        deps.clock = clock
+        orders = deps.orders
+    else:
+        deps = BasketDeps(
+            catalogs=lambda tenant: catalogs[tenant.slug],
+            orders=orders,
+            clock=clock,
+        )
     app = create_app(settings, deps=deps)
+    trust_test_tokens(app)
 
     engine = migration_engine(url)
     upgrade_platform(engine, "basket")
@@ -181,7 +208,8 @@ def sqlite_url(tmp_path) -> str:
 CHECKOUT_DETAILS = {
     "contact": {"name": "Ada Lovelace", "email": "ada@example.com"},
     "delivery_address": {"line1": "1 Park Row", "city": "Leeds", "postcode": "LS1 5AB"},
-    "payment_method_token": "pm_sandbox_visa",
+    "payment_provider": "sandbox",
+    "payment_method_token": "tok_approve",
 }
 
 

@@ -1,7 +1,8 @@
 """Real HTTP servers standing in for the catalog and order services.
 
 They speak the paths and shapes documented in ``catalog_client`` and
-``order_client``, answered from a brand pack and from memory.
+``order_client``, answered from a brand pack and from memory, and can be made
+to fail; ``real_peers`` serves the real catalog and order apps instead.
 """
 
 from __future__ import annotations

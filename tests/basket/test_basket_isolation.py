@@ -85,3 +85,21 @@ def test_a_customer_token_of_another_brand_is_refused(postgres_url):
     answer = shopper.call("POST", "/baskets", {"channel": "web"})
 
     assert answer.status_code == 403
+    assert answer.get_json()["type"].endswith("/token-for-another-tenant")
+
+
+def test_a_token_for_another_service_or_a_garbled_one_is_not_a_guest(tmp_path):
+    shop = build_shop(f"sqlite:///{tmp_path}/basket.db")
+    for_orders = shop.client(NORTHWIND)
+    for_orders.bearer = customer_token("customer-alice", audience="telecart:order")
+    garbled = shop.client(NORTHWIND)
+    garbled.bearer = "not-a-jwt"
+
+    answers = [
+        shopper.call("POST", "/baskets", {"channel": "web"})
+        for shopper in (for_orders, garbled)
+    ]
+
+    print(f"\nrefused: {[a.get_json()['detail'] for a in answers]}")
+    assert [a.status_code for a in answers] == [401, 401]
+    assert all(a.get_json()["type"].endswith("/token-invalid") for a in answers)

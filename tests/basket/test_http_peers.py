@@ -4,7 +4,7 @@ import pybreaker
 import pytest
 
 from services.basket.catalog_client import CatalogUnavailable, HttpCatalogClient
-from services.basket.order_client import HttpOrderClient, checkout_key
+from services.basket.order_client import HttpOrderClient, OrderRefused, checkout_key
 from tests.basket.harness import NORTHWIND, build_shop, load_pack, sqlite_url
 from tests.basket.standins import catalog_standin, order_standin, serving
 from tests.basket.test_family_basket_totals import family_basket
@@ -61,19 +61,86 @@ def test_an_unreachable_catalog_answers_503_and_changes_nothing(tmp_path):
     assert answer.get_json()["type"].endswith("/catalog-unavailable")
 
 
+SIM_ONLY_MONEY = {"amount": 1300, "including_tax": 1300}
+HANDOFF = {
+    "basket_id": "b-1",
+    "customer_id": None,
+    "channel": "web",
+    "currency": "GBP",
+    "contact": {"email": "ada@example.com", "phone": "07700 900 001"},
+    "delivery_address": {"line1": "1 Park Row", "city": "Leeds", "postcode": "LS1"},
+    "payment_provider": "sandbox",
+    "payment_method_token": "tok_approve",
+    "bundles": [
+        {
+            "id": "bundle-1",
+            "kind": "mobile",
+            "postcode": None,
+            "line": {"number": "new", "sim_type": "esim", "esim_email": "a@b.co"},
+            "items": [
+                {
+                    "type": "plan",
+                    "code": "plan-smart-30",
+                    "name": "Smart 30GB",
+                    "term_months": 24,
+                },
+                {"type": "sim", "code": "sim-esim", "name": "eSIM"},
+            ],
+            "due_today": {"amount": 0, "including_tax": 0},
+            "per_month": SIM_ONLY_MONEY,
+        }
+    ],
+}
+
+
 def test_the_order_client_sends_one_idempotency_key_per_basket():
     standin = order_standin()
     with serving(standin) as url:
         client = HttpOrderClient(url)
-        first = client.place_order(
-            {"basket_id": "b-1"}, checkout_key("b-1"), "northwind.localhost"
-        )
-        again = client.place_order(
-            {"basket_id": "b-1"}, checkout_key("b-1"), "northwind.localhost"
-        )
+        first = client.place_order(HANDOFF, checkout_key("b-1"), "northwind.localhost")
+        again = client.place_order(HANDOFF, checkout_key("b-1"), "northwind.localhost")
 
     assert first == again
     assert list(standin.config["orders"]) == ["basket-checkout-b-1"]
-    assert standin.config["orders"]["basket-checkout-b-1"]["host"] == (
-        "northwind.localhost"
-    )
+    sent = standin.config["orders"]["basket-checkout-b-1"]
+    assert sent["host"] == "northwind.localhost"
+    assert sent["body"]["customer"] == {
+        "email": "ada@example.com",
+        "phone": "07700900001",
+    }
+    assert sent["body"]["lines"] == [
+        {
+            "kind": "mobile",
+            "bundle": "Smart 30GB",
+            "plan_code": "plan-smart-30",
+            "plan_term_months": 24,
+            "addons": [],
+            "sim_type": "esim",
+            "esim_email": "a@b.co",
+            "number": {"type": "new"},
+            "due_today": 0,
+            "monthly": 1300,
+        }
+    ]
+    assert sent["body"]["totals"] == {"due_today": 0, "monthly": 1300}
+
+
+def test_a_basket_the_order_service_cannot_take_is_refused_before_sending():
+    broadband = {
+        **HANDOFF,
+        "delivery_address": {},
+        "bundles": [{**HANDOFF["bundles"][0], "kind": "broadband"}],
+    }
+    standin = order_standin()
+    with serving(standin) as url:
+        with pytest.raises(OrderRefused) as refused:
+            HttpOrderClient(url).place_order(
+                broadband, checkout_key("b-2"), "northwind.localhost"
+            )
+
+    print(f"\nrefused: {refused.value.errors}")
+    assert [e["field"] for e in refused.value.errors] == [
+        "bundles[0].kind",
+        "delivery_address",
+    ]
+    assert standin.config["orders"] == {}
