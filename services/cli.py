@@ -12,6 +12,7 @@ import click
 from services.basket.cli import basket_cli
 from services.catalog.cli import catalog
 from services.channel.cli import channel_commands
+from services.demo import demo
 from services.order.cli import order_cli
 from services.payment.cli import payments
 from services.tenant.cli import tenants
@@ -39,6 +40,7 @@ def main() -> None:
 
 
 main.add_command(worker), main.add_command(events)
+main.add_command(demo)
 
 
 @main.command()

@@ -15,9 +15,11 @@ from __future__ import annotations  # noqa: I001 - shared.events lands with the 
 from typing import Any
 
 import structlog
+from flask import current_app
 
-from services.catalog import inventory
+from services.catalog import inventory, service
 from shared.events import Envelope, EventHandlers, event_type, publish
+from shared.http.app import runtime
 
 log = structlog.get_logger(__name__)
 
@@ -54,7 +56,11 @@ STOCK_CHANGED = event_type(
 )
 
 PUBLISHES = (STOCK_RESERVED, STOCK_RESERVATION_FAILED, STOCK_RELEASED, STOCK_CHANGED)
-CONSUMES: tuple[str, ...] = ("order.placed", "order.cancelled")
+CONSUMES: tuple[str, ...] = (
+    "order.placed",
+    "order.cancelled",
+    "tenant.pack_imported",
+)
 
 handlers = EventHandlers("catalog")
 
@@ -141,4 +147,33 @@ def announce_stock_change(
         session,
         "catalog.stock_changed",
         {"sku": sku, "delta": delta, "on_hand": on_hand, "reason": reason},
+    )
+
+
+@handlers.on("tenant.pack_imported")
+def import_brand_catalog(envelope: Envelope, session) -> None:
+    """The catalog's part of an onboarded pack, replacing the brand's catalog.
+
+    The tenant service sends one hand-off per owner; the others' are skipped.
+    ``import_catalog`` commits by itself, with the inbox row the bus added.
+    """
+    payload = envelope.payload
+    if payload.get("service") != "catalog":
+        return
+
+    brand, sections = payload.get("tenant") or {}, payload["sections"]
+    summary = service.import_catalog(
+        runtime(current_app).extras.get("catalog_cache"),
+        settings={"currency": brand["currency"], "tax": brand["tax"]},
+        products=sections.get("products") or [],
+        rules=sections.get("rules"),
+        cross_sell=sections.get("cross_sell"),
+        campaigns=sections.get("campaigns"),
+    )
+    log.info(
+        "brand_catalog_imported",
+        slug=payload.get("slug"),
+        digest=payload.get("digest"),
+        created=summary.products_created,
+        updated=summary.products_updated,
     )

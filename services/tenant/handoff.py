@@ -5,7 +5,11 @@ The one place that knows which service owns which section. The contract
 ``tenant.pack_imported`` event, version 1, published in the same transaction
 as the brand's update, with the payload
 
-    {"tenant_id", "slug", "service", "digest", "sections": {name: [...]}}
+    {"tenant_id", "slug", "service", "digest", "tenant": {...},
+     "sections": {name: [...]}}
+
+``tenant`` is the pack's ``tenant`` section (currency, tax, locale, languages,
+settings): the owners need it to price and to localise what they import.
 
 The owning service imports its sections in full (replace, not merge) and
 may skip an event whose ``digest`` it has imported already.
@@ -67,6 +71,7 @@ def hand_off(
             "slug": brand.slug,
             "service": handoff.service,
             "digest": pack.digest,
+            "tenant": dict(pack.tenant),
             "sections": handoff.sections,
         },
         version=1,

@@ -43,6 +43,7 @@ def add_broker_readiness(app: Flask) -> None:
     """``/readyz`` also reports whether the broker answers (not for memory://)."""
     settings = runtime(app).settings
     if settings.uses_broker:
+        runtime(app).advisory.pop("broker", None)  # here it gates readiness
         runtime(app).readiness["broker"] = broker_check(
             settings.broker_url, BrokerOptions.from_settings(settings)
         )
