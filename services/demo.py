@@ -112,7 +112,6 @@ def choose_offers(s: Shopper) -> str:
     if not s.facts["sims"]:
         raise StepFailed("no SIM to go with the plan")
 
-
     term = recurring[-1]["term_months"]
     s.facts["currency"] = device["currency"]
     s.facts["lines"] = [

@@ -9,6 +9,11 @@ is active, then serve on one port.
 The basket reaches the catalog and order services over HTTP; here both are
 this same server (``CATALOG_URL`` and ``ORDER_URL`` default to it), and the
 basket's clients name the brand in the Host header.
+
+There is no CronJob here: an ``OrderClock`` thread runs the order saga's
+``tick`` every second, and brands without a fulfilment system of their own
+get the order service's built-in simulator (``ORDER_FULFILMENT_SIMULATOR``
+is switched on outside production), whose updates that same tick applies.
 """
 
 from __future__ import annotations
@@ -30,15 +35,18 @@ log = structlog.get_logger(__name__)
 
 DEMO_PACKS = Path(__file__).resolve().parent / "tenant" / "demo_packs"
 ACTIVE_WITHIN_S = 60.0
+ORDER_TICK_EVERY_S = 1.0
 
 
 def embedded_settings(settings: Settings, port: int) -> Settings:
-    """Point the basket's peers at this very server unless they are set."""
+    """Point the basket's peers at this very server unless they are set, and
+    let brands without a fulfilment system use the simulator (not in prod)."""
     here = f"http://127.0.0.1:{port}"
     return dataclasses.replace(
         settings,
         catalog_url=settings.catalog_url or here,
         order_url=settings.order_url or here,
+        order_fulfilment_simulator=settings.environment != "production",
     )
 
 
@@ -49,10 +57,12 @@ def run_embedded(settings: Settings, host: str, port: int) -> None:
         migrate_service(service, settings)
 
     platform = create_platform(settings)
+    from services.order.clock import OrderClock
     from shared.events import InProcessBus
 
     bus = InProcessBus(platform)
     bus.start()
+    clock = OrderClock(platform.apps["order"], ORDER_TICK_EVERY_S).start()
 
     for pack_path in sorted(DEMO_PACKS.glob("*.yaml")):
         slug, outcome = onboard_demo_brand(platform, pack_path)
@@ -75,6 +85,7 @@ def run_embedded(settings: Settings, host: str, port: int) -> None:
     try:
         run_simple(host, port, platform, threaded=True, use_reloader=False)
     finally:
+        clock.stop()
         bus.stop()
 
 

@@ -76,6 +76,7 @@ class Settings:
     order_url: str | None = None  # basket -> order; unset: in-memory hand-off
     catalog_admin_token: str | None = None
     device_master_url: str | None = None
+    order_fulfilment_simulator: bool = False  # built-in fulfilment, never in prod
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -142,6 +143,7 @@ def load_settings() -> Settings:
         "CATALOG_ADMIN_TOKEN", None, validate=Length(min=24, error="use >= 24 chars")
     )
     device_master_url = env.str("DEVICE_MASTER_URL", None, validate=_HTTP_URL)
+    order_fulfilment_simulator = env.bool("ORDER_FULFILMENT_SIMULATOR", False)
 
     try:
         env.seal()
@@ -153,6 +155,11 @@ def load_settings() -> Settings:
     ):
         raise ConfigError(
             "config error: *_DATABASE_URL: production needs PostgreSQL, not SQLite"
+        )
+
+    if environment == "production" and order_fulfilment_simulator:
+        raise ConfigError(
+            "config error: ORDER_FULFILMENT_SIMULATOR: not allowed in production"
         )
 
     secrets_keys = _secrets_keys(secrets_keys_raw, environment)
@@ -190,6 +197,7 @@ def load_settings() -> Settings:
         order_url=order_url,
         catalog_admin_token=catalog_admin_token,
         device_master_url=device_master_url,
+        order_fulfilment_simulator=order_fulfilment_simulator,
     )
 
 

@@ -6,8 +6,6 @@ import time
 
 import click
 
-from shared.tenancy.context import tenant_scope
-
 
 @click.group("order")
 def order_cli() -> None:
@@ -19,23 +17,18 @@ def order_cli() -> None:
 def tick_command(every: float) -> None:
     """Time out overdue saga steps and re-send unacknowledged commands."""
     from services.cli import settings_or_exit
-    from services.order import service
     from services.order.app import create_app
-    from shared.http.app import runtime
+    from services.order.clock import tick_every_brand
 
     app = create_app(settings_or_exit())
     while True:
-        with app.app_context():
-            for tenant in runtime(app).registry.all():
-                if not tenant.is_active:
-                    continue
-                with tenant_scope(tenant):
-                    report = service.tick()
-                    click.echo(
-                        f"{tenant.slug}: {report.checked} checked, "
-                        f"{len(report.failed)} failed, "
-                        f"{report.resubmitted} lines resubmitted"
-                    )
+        for slug, report in tick_every_brand(app):
+            click.echo(
+                f"{slug}: {report.checked} checked, "
+                f"{len(report.failed)} failed, "
+                f"{report.resubmitted} lines resubmitted, "
+                f"{report.simulated} simulated updates"
+            )
         if not every:
             return
         time.sleep(every)

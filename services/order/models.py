@@ -67,6 +67,8 @@ class OrderSettings(TenantOwned, db.Model):
     fulfilment_base_url: Mapped[str | None] = mapped_column(String(300))
     callback_url: Mapped[str | None] = mapped_column(String(300))
     callback_secret: Mapped[str | None] = mapped_column(String(120))
+    # http | simulator; unset: http with a base URL, else the simulator if allowed
+    fulfilment_mode: Mapped[str | None] = mapped_column(String(12))
     reserve_timeout_s: Mapped[int] = mapped_column(Integer, default=300)
     payment_timeout_s: Mapped[int] = mapped_column(Integer, default=300)
     fulfilment_timeout_s: Mapped[int] = mapped_column(Integer, default=14 * 86400)

@@ -20,7 +20,7 @@ import structlog
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from services.order import events, saga
+from services.order import events, fulfilment_simulator, saga
 from services.order.fulfilment import (
     FulfilmentAdapter,
     FulfilmentRefused,
@@ -51,8 +51,21 @@ def http_timeout() -> float:
     return 2.0
 
 
-def adapter_for(session: Session) -> FulfilmentAdapter:
-    return FulfilmentAdapter.for_brand(saga.settings_for(session), http_timeout())
+def simulator_allowed() -> bool:
+    """The platform's ORDER_FULFILMENT_SIMULATOR (``telecart run`` sets it)."""
+    if has_app_context() and "telecart" in current_app.extensions:
+        settings = current_app.extensions["telecart"].settings
+        return getattr(settings, "order_fulfilment_simulator", False)
+    return False
+
+
+def adapter_for(
+    session: Session,
+) -> FulfilmentAdapter | fulfilment_simulator.SimulatedFulfilment:
+    settings = saga.settings_for(session)
+    if fulfilment_simulator.simulates(settings, simulator_allowed()):
+        return fulfilment_simulator.SimulatedFulfilment()
+    return FulfilmentAdapter.for_brand(settings, http_timeout())
 
 
 def is_settled(line: OrderLine) -> bool:

@@ -261,6 +261,11 @@ class AnalyticsArgs(ma.Schema):
 class BrandSettingsSchema(StrictSchema):
     number_prefix = ma.fields.String(validate=validate.Regexp(r"^[A-Z]{2,6}$"))
     fulfilment_base_url = ma.fields.Url(require_tld=False)
+    fulfilment_mode = ma.fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["http", "simulator"]),
+        metadata={"description": "simulator: the built-in one (embedded runs)"},
+    )
     callback_url = ma.fields.Url(require_tld=False)
     callback_secret = ma.fields.String(
         validate=validate.Length(16, 120), load_only=True

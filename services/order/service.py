@@ -12,7 +12,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.order import returns, saga, saga_fulfilment
+from services.order import fulfilment_simulator, returns, saga, saga_fulfilment
 from services.order.errors import OrderNotFound, OrderNotParked
 from services.order.models import (
     Order,
@@ -23,6 +23,7 @@ from services.order.models import (
     ParkedOrder,
     db,
 )
+from services.order.schemas import FulfilmentCallbackSchema
 from services.order.timeline import now_utc, timeline_of
 
 log = structlog.get_logger(__name__)
@@ -310,10 +311,12 @@ class TickReport:
     checked: int = 0
     failed: list[str] = field(default_factory=list)
     resubmitted: int = 0
+    simulated: int = 0
 
 
 def tick(now: datetime | None = None, adapter=None) -> TickReport:
-    """Time out overdue steps, re-send unacknowledged commands, resubmit lines.
+    """Time out overdue steps, re-send unacknowledged commands, resubmit lines,
+    and play the simulated fulfilment's next status updates.
 
     Each order is its own transaction, so one bad order does not hold up
     the others; run it every few seconds (``telecart order tick``).
@@ -340,6 +343,17 @@ def tick(now: datetime | None = None, adapter=None) -> TickReport:
 
     for order_id in _awaiting_submission():
         report.resubmitted += submit_fulfilment(order_id, adapter)
+
+    for status_update in fulfilment_simulator.due_updates(db.session, now):
+        try:
+            outcome = apply_fulfilment_callback(
+                FulfilmentCallbackSchema().load(status_update)
+            )
+        except Exception:  # noqa: BLE001 - as above: the next tick tries again
+            log.exception("simulated_update_failed", order_id=status_update["order_id"])
+            report.failed.append(status_update["order_id"])
+            continue
+        report.simulated += outcome == "applied"
     return report
 
 
