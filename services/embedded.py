@@ -24,6 +24,7 @@ from pathlib import Path
 
 import click
 import structlog
+from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from services.migration import migrate_service
@@ -122,6 +123,7 @@ def onboard_demo_brand(
             )
 
     seed_basket_codes(platform, pack.data)
+    enable_sandbox_payments(platform, pack.data)
     log.info("demo_brand_ready", slug=pack.slug, outcome=outcome)
     return pack.slug, f"{outcome}, active"
 
@@ -147,6 +149,39 @@ def seed_basket_codes(platform: PlatformDispatcher, pack: dict) -> None:
     with app.app_context(), tenant_scope(tenant):
         try:
             brand.import_brand_pack(pack)
+        finally:
+            db.session.remove()
+
+
+def enable_sandbox_payments(platform: PlatformDispatcher, pack: dict) -> None:
+    """The payment sandbox for a demo brand whose pack lists it.
+
+    The payment service keeps each brand's provider accounts (with sealed
+    credentials) and nothing hands the pack's ``payment_providers`` to it
+    yet; the sandbox needs no real account, so the embedded platform opens
+    one per brand here. An account already there is left as it is.
+    """
+    from services.payment.gateways import configure_provider
+    from services.payment.models import ProviderAccount, db
+    from shared.http.app import runtime
+    from shared.tenancy import tenant_scope
+
+    slug = pack["tenant"]["slug"]
+    if "sandbox" not in (pack["tenant"].get("payment_providers") or []):
+        return
+    app = platform.apps["payment"]
+    tenant = runtime(app).registry.by_slug(slug)
+    if tenant is None:
+        runtime(app).registry.invalidate()
+        tenant = runtime(app).registry.by_slug(slug)
+    with app.app_context(), tenant_scope(tenant):
+        try:
+            known = db.session.scalar(
+                select(ProviderAccount).where(ProviderAccount.provider == "sandbox")
+            )
+            if known is None:
+                configure_provider("sandbox", {"merchant": f"{slug}-demo"})
+                db.session.commit()
         finally:
             db.session.remove()
 

@@ -52,7 +52,7 @@ class ProviderAccount(TenantOwned, db.Model):
     """A brand's merchant account at one provider; credentials sealed."""
 
     __tablename__ = "provider_accounts"
-    __table_args__ = tenant_table_args(UniqueConstraint("provider"))
+    __table_args__ = tenant_table_args(UniqueConstraint("tenant_id", "provider"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     provider: Mapped[str] = mapped_column(String(20))
