@@ -5,9 +5,9 @@ Its own module, so its own database: re-sealing changes the stored rows.
 """
 
 import dataclasses
+import logging
 
 import pytest
-import structlog
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
@@ -87,16 +87,16 @@ def test_rotating_secrets_keys_still_opens_the_credentials(payment):
         sandbox_credentials(old_key_only)
 
 
-def test_configuring_a_provider_logs_the_credentials_masked(payment):
+def test_configuring_a_provider_logs_the_credentials_masked(payment, caplog):
     app, _ = payment
     api_key = "sk_live_0123456789abcdefWXYZ"
 
-    with structlog.testing.capture_logs() as logs:
+    with caplog.at_level(logging.INFO):
         with app.app_context(), tenant_scope(NORTHWIND):
             configure_provider("stripe", {"api_key": api_key, "timeout_s": 5})
             db.session.commit()
             db.session.remove()
 
-    configured = [entry for entry in logs if entry["event"] == "provider_configured"]
-    assert configured[0]["credentials"] == {"api_key": "…WXYZ", "timeout_s": 5}
-    assert api_key not in repr(logs)
+    assert "provider_configured" in caplog.text
+    assert "'api_key': '…WXYZ'" in caplog.text
+    assert api_key not in caplog.text
