@@ -201,15 +201,23 @@ def release_line(
 
 
 def release_order(session: Session, order_id: str, status: str = "released") -> int:
-    line_ids = session.scalars(
-        select(Reservation.line_id).where(
+    return len(release_order_lines(session, order_id, status))
+
+
+def release_order_lines(
+    session: Session, order_id: str, status: str = "released"
+) -> list[dict]:
+    """Release every held line of an order; the lines that went back on sale."""
+    held = session.execute(
+        select(Reservation.line_id, Reservation.sku, Reservation.quantity).where(
             Reservation.order_id == order_id, Reservation.status == "held"
         )
     ).all()
-    return sum(
-        release_line(session, order_id=order_id, line_id=line, status=status)
-        for line in line_ids
-    )
+    return [
+        {"line_id": row.line_id, "sku": row.sku, "quantity": row.quantity}
+        for row in held
+        if release_line(session, order_id=order_id, line_id=row.line_id, status=status)
+    ]
 
 
 def expired_reservations(
