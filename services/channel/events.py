@@ -5,9 +5,8 @@ over ``service.record_order_confirmed`` (tested directly); the bus runs it in
 the event's tenant scope and commits it with the inbox row.
 """
 
-from shared.events import Envelope, EventHandlers
-
 from services.channel import service
+from shared.events import Envelope, EventHandlers
 
 PUBLISHES: tuple[str, ...] = ()
 CONSUMES: tuple[str, ...] = ("order.confirmed",)

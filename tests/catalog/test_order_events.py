@@ -10,11 +10,10 @@ import json
 from sqlalchemy import select
 
 from services.catalog.models import db
+from shared import events
 from shared.tenancy import tenant_scope
 from tests.catalog.harness import NORTHWIND, build_app, import_brand
 from tests.catalog.test_stock_reservations import stock
-
-from shared import events
 
 
 def place(app, event_type, payload):
