@@ -5,8 +5,9 @@ over ``service.record_order_confirmed`` (tested directly); the bus runs it in
 the event's tenant scope and commits it with the inbox row.
 """
 
-from services.channel import service
 from shared.events import Envelope, EventHandlers
+
+from services.channel import service
 
 PUBLISHES: tuple[str, ...] = ()
 CONSUMES: tuple[str, ...] = ("order.confirmed",)
