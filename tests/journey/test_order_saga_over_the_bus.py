@@ -8,6 +8,9 @@ what the sandbox saw (authorisations, captures, voids, open).
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import pytest
 
 from shared.events import InProcessBus
@@ -145,3 +148,75 @@ def test_two_shoppers_race_for_the_last_fairphone_and_one_gets_it(platform):
     assert "out of stock" in loser["reason"].lower()
     assert platform.stock(FAIRPHONE) == 0
     assert lost_sandbox["open"] + platform.sandbox(first)["open"] == 1
+
+
+@pytest.mark.postgres
+def test_the_happy_path_runs_over_rabbitmq_with_a_database_per_service(rabbitmq_url):
+    """The same family order with PostgreSQL per service and one event worker
+    (outbox relay + consumer) per service on a fresh RabbitMQ exchange."""
+    from shared.events.amqp import Topology
+    from shared.events.worker import EventWorker
+    from tests.events.broker import delete_topology
+    from tests.support.services import fresh_postgres_database
+
+    made = {s: fresh_postgres_database() for s in ("catalog", "order", "payment")}
+    topology = Topology.for_exchange(f"tc{uuid.uuid4().hex[:10]}.events")
+    overrides = {"broker_url": rabbitmq_url, "events_exchange": topology.exchange}
+    workers = []
+    try:
+        with Platform({s: url for s, (url, _) in made.items()}, **overrides) as running:
+            workers = [
+                EventWorker(app, topology=topology) for app in running.apps.values()
+            ]
+            for worker in workers:
+                worker.consumer.declare()
+            for worker in workers:
+                worker.start()
+            before = running.stock(IPHONE)
+            started = time.perf_counter()
+
+            order_id = running.place(paying_with(family_order(), "tok_approve"))
+            wait_for(lambda: len(running.standin.requests) == 2)  # both lines sent
+            running.fulfil(lambda: time.sleep(0.6))
+            wait_for(lambda: running.order_state(order_id)["status"] == "completed")
+            wait_for(lambda: running.sandbox(order_id)["captures"] == 1)
+            seconds = time.perf_counter() - started
+
+            state, sandbox = record("rabbitmq+pg", running, order_id, IPHONE, before)
+            events = running.events(order_id)
+            print(f"\nover RabbitMQ in {seconds:.1f}s:", " > ".join(events))
+            assert state["status"] == "completed", state
+            assert in_order(
+                events,
+                [
+                    "order.placed",
+                    "catalog.stock_reserved",
+                    "order.payment_requested",
+                    "payment.authorised",
+                    "order.confirmed",
+                    "order.capture_requested",
+                    "payment.captured",
+                    "order.completed",
+                ],
+            ), events
+            assert running.stock(IPHONE) == before - 1
+            assert sandbox == {
+                "authorisations": 1,
+                "captures": 1,
+                "voids": 0,
+                "open": 0,
+            }
+    finally:
+        for worker in workers:
+            worker.stop()
+        delete_topology(rabbitmq_url, topology)
+        for _, drop in made.values():
+            drop()
+
+
+def wait_for(condition, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the saga did not get there in time")
+        time.sleep(0.1)
