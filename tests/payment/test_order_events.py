@@ -170,3 +170,28 @@ def test_an_activated_line_starts_one_subscription_however_often_delivered(payme
         db.session.remove()
     assert count == 1
     assert first.isoformat() == "2027-03-01"
+
+
+def test_a_capture_of_a_voided_authorisation_is_answered_capture_failed(payment):
+    app, accounts = payment
+    deliver(app, "order.payment_requested", requested("o-ev-6"))
+    deliver(app, "order.void_requested", void_requested("o-ev-6"))
+    capture = {
+        "order_id": "o-ev-6",
+        "order_number": "NW-100006",
+        "attempt": 1,
+        "authorisation_id": payment_of(app, "o-ev-6").id,
+        "amount": 3500,
+        "currency": "GBP",
+        "idempotency_key": "o-ev-6:capture",
+    }
+
+    deliver(app, "order.capture_requested", capture)
+
+    [(_, failed)] = emitted_events(app, NORTHWIND, "payment.capture_failed")
+    assert (failed["order_id"], failed["idempotency_key"], failed["reason"]) == (
+        "o-ev-6",
+        "o-ev-6:capture",
+        "payment_voided",
+    )
+    assert payment_of(app, "o-ev-6").status == "voided"
