@@ -66,6 +66,7 @@ def on_payment_requested(envelope, session) -> None:
         AuthenticationRequiredProblem,
         FraudDeclined,
         PaymentDeclined,
+        ProviderUnavailable,
     )
     from services.payment.schemas import PaymentRequestedSchema
 
@@ -88,6 +89,11 @@ def on_payment_requested(envelope, session) -> None:
         service.authorise(command)
     except (PaymentDeclined, FraudDeclined, AuthenticationRequiredProblem):
         pass  # recorded; a first decline went out with the payment
+    except ProviderUnavailable:
+        # The pending attempt is already committed (with the inbox row), so
+        # the bus would see a redelivery as a duplicate: ask again here, with
+        # the same provider key, which can never charge twice.
+        _settle_pending(_payment_of(data["order_id"], data["attempt"]))
 
     payment = _payment_of(data["order_id"], data["attempt"])
     if payment.status == "requires_authentication":
@@ -133,10 +139,19 @@ def on_void_requested(envelope, session) -> None:
     """Void by ``authorisation_id``, or by ``authorisation_key`` when the
     authorisation's answer never reached the order service."""
     from services.payment import movements
+    from services.payment.errors import ProviderUnavailable
 
     payload = envelope.payload
     key = payload["idempotency_key"]
     payment = _payment_for(payload)
+    if payment is not None and payment.status == "pending":
+        # The authorisation's answer was lost (a provider time-out): learn
+        # what the provider did, with the same key, so nothing stays open.
+        try:
+            payment = _settle_pending(payment)
+        except ProviderUnavailable:
+            _failed(session, "payment.void_failed", payload, "provider_timeout")
+            return
     if payment is None:
         emit(
             session,
@@ -248,6 +263,30 @@ def _payment_for(payload: dict):
         if payment is not None and payment.order_id == payload["order_id"]:
             return payment
     return _payment_of(payload["order_id"], payload.get("attempt") or 1)
+
+
+def _settle_pending(payment):
+    """Ask the provider again about a pending attempt, a few times, same key."""
+    from tenacity import (
+        retry,
+        retry_if_exception_type,
+        stop_after_attempt,
+        wait_exponential,
+    )
+
+    from services.payment import service
+    from services.payment.errors import ProviderUnavailable
+
+    @retry(
+        retry=retry_if_exception_type(ProviderUnavailable),
+        stop=stop_after_attempt(3),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        reraise=True,
+    )
+    def settle():
+        return service._authorise_pending(payment.id, capture=False)
+
+    return settle()
 
 
 def _answer(session, event_type: str, payment, **fields: Any) -> None:

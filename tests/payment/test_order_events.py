@@ -195,3 +195,17 @@ def test_a_capture_of_a_voided_authorisation_is_answered_capture_failed(payment)
         "payment_voided",
     )
     assert payment_of(app, "o-ev-6").status == "voided"
+
+
+def test_a_provider_time_out_during_a_requested_authorisation_charges_once(payment):
+    app, accounts = payment
+
+    deliver(app, "order.payment_requested", requested("o-ev-7", "tok_timeout"))
+    deliver(app, "order.void_requested", void_requested("o-ev-7"))
+
+    assert accounts["northwind"].gateway.charge_count("o-ev-7") == 1
+    assert [kind for kind, _ in answers(app, "o-ev-7")] == [
+        "payment.authorised",
+        "payment.voided",
+    ]
+    assert payment_of(app, "o-ev-7").status == "voided"  # nothing left open
