@@ -10,7 +10,9 @@ Payloads follow the order saga's contract (``services/order/SAGA.md``):
 (lines without a SKU hold no stock); a refusal names the first ``sku`` that
 could not be held and its ``reason`` at the top level (plus every ``lines``);
 ``order.cancelled`` is always answered with ``catalog.stock_released``
-``{order_id, lines}``, also when nothing was held.
+``{order_id, lines}``, also when nothing was held; ``order.confirmed``
+commits the reservations (they stop expiring); ``order.line_cancelled``
+releases one line.
 """
 
 from __future__ import annotations
@@ -63,7 +65,12 @@ STOCK_CHANGED = event_type(
 )
 
 PUBLISHES = (STOCK_RESERVED, STOCK_RESERVATION_FAILED, STOCK_RELEASED, STOCK_CHANGED)
-CONSUMES: tuple[str, ...] = ("order.placed", "order.cancelled")
+CONSUMES: tuple[str, ...] = (
+    "order.placed",
+    "order.confirmed",
+    "order.cancelled",
+    "order.line_cancelled",
+)
 
 handlers = EventHandlers("catalog")
 
@@ -130,6 +137,25 @@ def release_order_stock(envelope: Envelope, session) -> None:
     order_id = str(envelope.payload["order_id"])
     released = inventory.release_order_lines(session, order_id)
     announce_release(session, order_id, released, "cancelled", envelope)
+
+
+@handlers.on("order.confirmed")
+def commit_order_stock(envelope: Envelope, session) -> None:
+    """Stock reserved and paid for: the reservations must no longer expire."""
+    inventory.commit_order(session, str(envelope.payload["order_id"]))
+
+
+@handlers.on("order.line_cancelled")
+def release_line_stock(envelope: Envelope, session) -> None:
+    """One line failed before its device left: its stock goes back on sale.
+
+    No answer is expected (SAGA.md).
+    """
+    inventory.release_line(
+        session,
+        order_id=str(envelope.payload["order_id"]),
+        line_id=str(envelope.payload["line_id"]),
+    )
 
 
 def announce_release(

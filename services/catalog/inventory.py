@@ -46,6 +46,10 @@ class ReservationOutcome:
     expires_at: datetime | None = None
 
 
+OUTSTANDING = ("held", "committed")
+"""Reservation states whose stock is out of sale and can still be put back."""
+
+
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
@@ -178,7 +182,7 @@ def release_line(
         .where(
             Reservation.order_id == order_id,
             Reservation.line_id == line_id,
-            Reservation.status == "held",
+            Reservation.status.in_(OUTSTANDING),
         )
         .values(status=status)
         .execution_options(synchronize_session=False)
@@ -210,7 +214,7 @@ def release_order_lines(
     """Release every held line of an order; the lines that went back on sale."""
     held = session.execute(
         select(Reservation.line_id, Reservation.sku, Reservation.quantity).where(
-            Reservation.order_id == order_id, Reservation.status == "held"
+            Reservation.order_id == order_id, Reservation.status.in_(OUTSTANDING)
         )
     ).all()
     return [
@@ -218,6 +222,19 @@ def release_order_lines(
         for row in held
         if release_line(session, order_id=order_id, line_id=row.line_id, status=status)
     ]
+
+
+def commit_order(session: Session, order_id: str) -> int:
+    """The order is confirmed: its held lines stop expiring (still releasable
+    until dispatch, by a cancellation or a cancelled line)."""
+    committed = session.execute(
+        update(Reservation)
+        .where(Reservation.order_id == order_id, Reservation.status == "held")
+        .values(status="committed")
+        .execution_options(synchronize_session=False)
+    )
+    log.info("stock_committed", order_id=order_id, lines=committed.rowcount)
+    return committed.rowcount
 
 
 def expired_reservations(

@@ -117,3 +117,36 @@ def test_a_restock_goes_out_as_stock_changed(sqlite_url):
     assert published(app, "catalog.stock_changed") == [
         {"sku": "ACC-USBC-25W", "delta": 50, "on_hand": 250, "reason": "restock"}
     ]
+
+
+def test_a_confirmed_order_keeps_its_stock_past_the_hold_until_it_is_cancelled(
+    sqlite_url,
+):
+    from datetime import UTC, datetime, timedelta
+
+    from services.catalog import service
+
+    app = build_app(sqlite_url)
+    import_brand(app, NORTHWIND)
+    bus = events.InProcessBus([app])
+    charger = "ACC-USBC-25W"  # 200 in stock
+
+    place(app, "order.placed", order("o-kept", (charger, 2), (charger, 1)))
+    place(app, "order.confirmed", order("o-kept", (charger, 2), (charger, 1)))
+    bus.drain()
+    with app.app_context(), tenant_scope(NORTHWIND):
+        expired = service.sweep_expired_reservations(
+            datetime.now(UTC) + timedelta(days=30)
+        )
+        db.session.remove()
+    after_a_month = stock(app, charger)[0]
+
+    place(app, "order.line_cancelled", {"order_id": "o-kept", "line_id": "l2"})
+    bus.drain()
+    after_line = stock(app, charger)[0]
+    place(app, "order.cancelled", {"order_id": "o-kept"})
+    bus.drain()
+
+    assert (expired, after_a_month, after_line) == (0, 197, 198)
+    assert stock(app, charger)[0] == 200
+    assert [len(p["lines"]) for p in published(app, "catalog.stock_released")] == [1]
