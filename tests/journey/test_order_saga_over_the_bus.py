@@ -126,6 +126,7 @@ def test_a_declined_card_cancels_the_order_and_puts_the_stock_back(platform):
     ), events
     assert platform.stock(IPHONE) == before
     assert sandbox["captures"] == 0 and sandbox["open"] == 0
+    assert platform.payments(order_id) == ["declined"]
     assert state["outstanding"] == []
 
 
