@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from environs import Env, EnvValidationError
-from marshmallow.validate import Length, OneOf, Range, Regexp
+from marshmallow.validate import OneOf, Range, Regexp
 
 from shared import SERVICES
 
@@ -74,7 +74,6 @@ class Settings:
     provisioning_timeout_s: float = 120.0
     catalog_url: str | None = None  # basket -> catalog; unset: demo brand packs
     order_url: str | None = None  # basket -> order; unset: in-memory hand-off
-    catalog_admin_token: str | None = None
     device_master_url: str | None = None
     order_fulfilment_simulator: bool = False  # built-in fulfilment, never in prod
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -139,9 +138,6 @@ def load_settings() -> Settings:
     provisioning_timeout_s = env.float("TENANT_PROVISIONING_TIMEOUT_S", 120.0)
     catalog_url = env.str("CATALOG_URL", None, validate=_SERVICE_URL)
     order_url = env.str("ORDER_URL", None, validate=_SERVICE_URL)
-    catalog_admin_token = env.str(
-        "CATALOG_ADMIN_TOKEN", None, validate=Length(min=24, error="use >= 24 chars")
-    )
     device_master_url = env.str("DEVICE_MASTER_URL", None, validate=_HTTP_URL)
     order_fulfilment_simulator = env.bool("ORDER_FULFILMENT_SIMULATOR", False)
 
@@ -195,7 +191,6 @@ def load_settings() -> Settings:
         provisioning_timeout_s=provisioning_timeout_s,
         catalog_url=catalog_url,
         order_url=order_url,
-        catalog_admin_token=catalog_admin_token,
         device_master_url=device_master_url,
         order_fulfilment_simulator=order_fulfilment_simulator,
     )

@@ -7,6 +7,8 @@ from typing import Any
 import marshmallow as ma
 import structlog
 
+from shared.events import EventHandlers, publish
+
 log = structlog.get_logger(__name__)
 
 
@@ -22,31 +24,17 @@ class BasketAbandonedSchema(ma.Schema):
 PUBLISHES: tuple[str, ...] = ("basket.abandoned",)
 CONSUMES: tuple[str, ...] = ("tenant.created", "tenant.updated")
 
-try:  # the event bus is being merged in parallel
-    from shared.events import EventHandlers
-except ImportError:  # pragma: no cover - until shared.events is on main
-    handlers = None
-else:
-    handlers = EventHandlers("basket")
+handlers = EventHandlers("basket")
 
-    @handlers.on("tenant.created")
-    @handlers.on("tenant.updated")
-    def take_tenant_settings(envelope: Any, session: Any) -> None:
-        from services.basket.brand import take_tenant_settings as take
 
-        take(envelope.payload)
+@handlers.on("tenant.created")
+@handlers.on("tenant.updated")
+def take_tenant_settings(envelope: Any, session: Any) -> None:
+    from services.basket.brand import take_tenant_settings as take
+
+    take(envelope.payload)
 
 
 def emit(session: Any, event_type: str, payload: dict[str, Any]) -> None:
-    """Publish through the transactional outbox of ``shared.events``.
-
-    The event bus is being merged in parallel; until ``shared.events`` is on
-    main this logs the event instead (the state change that makes it happen
-    once, e.g. ``abandoned_at``, still commits). Remove the fallback at merge.
-    """
-    try:
-        from shared.events import publish
-    except ImportError:
-        log.info("event_not_published_no_bus", event_type=event_type, **payload)
-        return
+    """Publish through the transactional outbox of ``shared.events``."""
     publish(session, event_type, payload, version=1)

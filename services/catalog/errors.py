@@ -1,6 +1,6 @@
 """Conditions the catalog service reports, each mapped to one problem+json answer."""
 
-from shared.http.problems import Conflict, Forbidden, NotFound, Problem, Unprocessable
+from shared.http.problems import Conflict, NotFound, Problem, Unprocessable
 
 __all__ = ["Problem"]
 
@@ -27,10 +27,6 @@ class CatalogNotImported(NotFound):
 
 class NotServiceable(Unprocessable):
     slug, title = "not-broadband", "This product has no serviceability check"
-
-
-class AdminOnly(Forbidden):
-    slug, title = "tenant-admin-only", "Only the brand's administrators may do this"
 
 
 class StockNotAdjustable(Conflict):

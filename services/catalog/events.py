@@ -5,12 +5,17 @@ transaction (which also holds the inbox row and the outbox rows written by
 ``publish``), so a redelivered order event is applied once and the answer
 goes out if and only if the stock change commits.
 
-Assumed ``order.placed`` payload (the order service owns it):
-``{"order_id": str, "lines": [{"line_id": str, "sku": str | None,
-"quantity": int}]}``; lines without a SKU (plans, add-ons) hold no stock.
+Payloads follow the order saga's contract (``services/order/SAGA.md``):
+``order.placed`` carries ``{order_id, lines: [{line_id, sku, quantity}]}``
+(lines without a SKU hold no stock); a refusal names the first ``sku`` that
+could not be held and its ``reason`` at the top level (plus every ``lines``);
+``order.cancelled`` is always answered with ``catalog.stock_released``
+``{order_id, lines}``, also when nothing was held; ``order.confirmed``
+commits the reservations (they stop expiring); ``order.line_cancelled``
+releases one line.
 """
 
-from __future__ import annotations  # noqa: I001 - shared.events lands with the bus branch
+from __future__ import annotations
 
 from typing import Any
 
@@ -34,7 +39,12 @@ STOCK_RESERVED = event_type(
 STOCK_RESERVATION_FAILED = event_type(
     "catalog.stock_reservation_failed",
     1,
-    {"order_id": "string", "lines": _LINES + ", reason"},
+    {
+        "order_id": "string",
+        "sku": "string (the first line refused)",
+        "reason": "string",
+        "lines": _LINES + ", reason",
+    },
     "At least one line could not be held; nothing of the order is held.",
 )
 STOCK_RELEASED = event_type(
@@ -42,6 +52,7 @@ STOCK_RELEASED = event_type(
     1,
     {
         "order_id": "string",
+        "lines": _LINES + " (may be empty)",
         "released_lines": "integer",
         "reason": "cancelled | expired",
     },
@@ -58,7 +69,9 @@ STOCK_CHANGED = event_type(
 PUBLISHES = (STOCK_RESERVED, STOCK_RESERVATION_FAILED, STOCK_RELEASED, STOCK_CHANGED)
 CONSUMES: tuple[str, ...] = (
     "order.placed",
+    "order.confirmed",
     "order.cancelled",
+    "order.line_cancelled",
     "tenant.pack_imported",
 )
 
@@ -102,7 +115,12 @@ def reserve_order_stock(envelope: Envelope, session) -> None:
         publish(
             session,
             "catalog.stock_reservation_failed",
-            {"order_id": order_id, "lines": failed},
+            {
+                "order_id": order_id,
+                "sku": failed[0]["sku"],
+                "reason": failed[0]["reason"],
+                "lines": failed,
+            },
             **_follow_up(envelope),
         )
         log.info("order_stock_refused", order_id=order_id, failed=len(failed))
@@ -118,24 +136,50 @@ def reserve_order_stock(envelope: Envelope, session) -> None:
 
 @handlers.on("order.cancelled")
 def release_order_stock(envelope: Envelope, session) -> None:
+    """Put the order's held stock back and always answer (SAGA.md)."""
     order_id = str(envelope.payload["order_id"])
-    released = inventory.release_order(session, order_id)
-    if released:
-        announce_release(session, order_id, released, "cancelled", envelope)
+    released = inventory.release_order_lines(session, order_id)
+    announce_release(session, order_id, released, "cancelled", envelope)
+
+
+@handlers.on("order.confirmed")
+def commit_order_stock(envelope: Envelope, session) -> None:
+    """Stock reserved and paid for: the reservations must no longer expire."""
+    inventory.commit_order(session, str(envelope.payload["order_id"]))
+
+
+@handlers.on("order.line_cancelled")
+def release_line_stock(envelope: Envelope, session) -> None:
+    """One line failed before its device left: its stock goes back on sale.
+
+    No answer is expected (SAGA.md).
+    """
+    inventory.release_line(
+        session,
+        order_id=str(envelope.payload["order_id"]),
+        line_id=str(envelope.payload["line_id"]),
+    )
 
 
 def announce_release(
     session,
     order_id: str,
-    released_lines: int,
+    released: int | list[dict[str, Any]],
     reason: str,
     cause: Envelope | None = None,
 ) -> None:
     """``catalog.stock_released`` in the caller's transaction."""
+    lines = released if isinstance(released, list) else []
+    count = len(released) if isinstance(released, list) else released
     publish(
         session,
         "catalog.stock_released",
-        {"order_id": order_id, "released_lines": released_lines, "reason": reason},
+        {
+            "order_id": order_id,
+            "lines": lines,
+            "released_lines": count,
+            "reason": reason,
+        },
         **(_follow_up(cause) if cause else {}),
     )
 

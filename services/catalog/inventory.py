@@ -46,6 +46,10 @@ class ReservationOutcome:
     expires_at: datetime | None = None
 
 
+OUTSTANDING = ("held", "committed")
+"""Reservation states whose stock is out of sale and can still be put back."""
+
+
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
@@ -178,7 +182,7 @@ def release_line(
         .where(
             Reservation.order_id == order_id,
             Reservation.line_id == line_id,
-            Reservation.status == "held",
+            Reservation.status.in_(OUTSTANDING),
         )
         .values(status=status)
         .execution_options(synchronize_session=False)
@@ -201,15 +205,36 @@ def release_line(
 
 
 def release_order(session: Session, order_id: str, status: str = "released") -> int:
-    line_ids = session.scalars(
-        select(Reservation.line_id).where(
-            Reservation.order_id == order_id, Reservation.status == "held"
+    return len(release_order_lines(session, order_id, status))
+
+
+def release_order_lines(
+    session: Session, order_id: str, status: str = "released"
+) -> list[dict]:
+    """Release every held line of an order; the lines that went back on sale."""
+    held = session.execute(
+        select(Reservation.line_id, Reservation.sku, Reservation.quantity).where(
+            Reservation.order_id == order_id, Reservation.status.in_(OUTSTANDING)
         )
     ).all()
-    return sum(
-        release_line(session, order_id=order_id, line_id=line, status=status)
-        for line in line_ids
+    return [
+        {"line_id": row.line_id, "sku": row.sku, "quantity": row.quantity}
+        for row in held
+        if release_line(session, order_id=order_id, line_id=row.line_id, status=status)
+    ]
+
+
+def commit_order(session: Session, order_id: str) -> int:
+    """The order is confirmed: its held lines stop expiring (still releasable
+    until dispatch, by a cancellation or a cancelled line)."""
+    committed = session.execute(
+        update(Reservation)
+        .where(Reservation.order_id == order_id, Reservation.status == "held")
+        .values(status="committed")
+        .execution_options(synchronize_session=False)
     )
+    log.info("stock_committed", order_id=order_id, lines=committed.rowcount)
+    return committed.rowcount
 
 
 def expired_reservations(

@@ -24,6 +24,7 @@ from services.catalog import (
     search,
     storefront,
 )
+from services.catalog import events as stock_events
 from services.catalog.cache import CatalogCache
 from services.catalog.errors import (
     CatalogPackRefused,
@@ -369,7 +370,7 @@ def sweep_expired_reservations(now: datetime | None = None) -> int:
                 db.session, order_id=order_id, line_id=line_id, status="expired"
             ):
                 released += 1
-                _stock_events().announce_release(db.session, order_id, 1, "expired")
+                stock_events.announce_release(db.session, order_id, 1, "expired")
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -382,7 +383,7 @@ def adjust_stock(sku: str, delta: int, reason: str) -> dict[str, Any]:
     """Restock or write off units; the change goes out as an event."""
     try:
         on_hand = inventory.adjust_stock(db.session, sku, delta, reason)
-        _stock_events().announce_stock_change(db.session, sku, delta, on_hand, reason)
+        stock_events.announce_stock_change(db.session, sku, delta, on_hand, reason)
         db.session.commit()
     except inventory.StockNotAdjustable as exc:
         db.session.rollback()
@@ -391,20 +392,3 @@ def adjust_stock(sku: str, delta: int, reason: str) -> dict[str, Any]:
         db.session.rollback()
         raise
     return {"sku": sku, "on_hand": on_hand}
-
-
-class _NoStockEvents:
-    """Stand-in while ``shared.events`` is not merged into this branch."""
-
-    def announce_release(self, *args: Any) -> None:
-        log.warning("stock_event_not_published", reason="shared.events missing")
-
-    announce_stock_change = announce_release
-
-
-def _stock_events():
-    try:
-        from services.catalog import events
-    except ImportError:  # TODO: drop once shared.events is merged in this branch
-        return _NoStockEvents()
-    return events

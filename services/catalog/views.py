@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import hmac
 import re
 
 from flask import Response, current_app, request
@@ -12,8 +10,8 @@ from flask_smorest import Blueprint
 
 from services.catalog import schemas, service, storefront
 from services.catalog.cache import CatalogCache
-from services.catalog.errors import AdminOnly
 from services.catalog.search import ListingQuery
+from shared.auth import requires_auth
 from shared.http.app import runtime
 from shared.http.problems import Unprocessable
 
@@ -30,29 +28,9 @@ def catalog_cache() -> CatalogCache | None:
     return runtime(current_app).extras.get("catalog_cache")
 
 
-def require_tenant_admin() -> None:
-    """Stand-in guard for tenant-admin endpoints.
-
-    TODO: swap for ``shared.auth`` (JWT with role ``tenant_admin`` and ``tid``
-    equal to the host's tenant) once that lands. Until then a request must
-    carry ``Authorization: Bearer <CATALOG_ADMIN_TOKEN>``; with no token
-    configured, admin endpoints refuse everyone.
-    """
-    expected = runtime(current_app).settings.catalog_admin_token
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise AdminOnly("a tenant administrator's credentials are required")
-
-
-def admin_only(view):
-    """Check the caller before the body is even parsed."""
-
-    @functools.wraps(view)
-    def guarded(*args, **kwargs):
-        require_tenant_admin()
-        return view(*args, **kwargs)
-
-    return guarded
+# The brand's staff only: a token of the tenant service with role tenant_admin
+# whose ``tid`` is the Host's brand. Checked before the body is even parsed.
+admin_only = requires_auth(roles=["tenant_admin"])
 
 
 @blp.route("/products")

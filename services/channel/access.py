@@ -1,32 +1,35 @@
-"""Who may manage placements and preview a slot on another date.
+"""Who the caller is: the brand's staff, a signed-in customer, or a guest.
 
-TODO: replace ``staff_roles`` with the shared JWT verification (shared/auth,
-being built in parallel): roles from a verified token whose ``tid`` matches
-the tenant. Until then, outside production, the roles are read from the
-``X-Telecart-Roles`` header so the admin API can be exercised; in production
-every admin call is refused rather than trusted.
+Tokens are the tenant service's RS256 access tokens, verified by
+``shared.auth`` (the token's ``tid`` must be the Host's brand). The admin API
+and previews need ``tenant_admin``. The storefront slot is public; a visitor
+who sends a token is signed in (an invalid token is refused, not taken for a
+guest), one who sends none is a guest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
-from services.channel.errors import StaffOnly
+from flask import request
 
-STAFF_ROLES = frozenset({"tenant_admin", "platform_admin"})
+from shared.auth import require_claims, requires_auth
 
+STAFF_ROLES = ("tenant_admin",)
 
-def staff_roles(headers: Mapping[str, str], environment: str) -> set[str]:
-    if environment == "production":
-        return set()
-    raw = headers.get("X-Telecart-Roles", "")
-    return {role.strip() for role in raw.split(",") if role.strip()}
+staff_only = requires_auth(roles=STAFF_ROLES)
 
 
-def is_staff(headers: Mapping[str, str], environment: str) -> bool:
-    return bool(staff_roles(headers, environment) & STAFF_ROLES)
+def caller_claims() -> dict[str, Any] | None:
+    """The verified claims of the request's token, or None for a guest."""
+    if not request.headers.get("Authorization"):
+        return None
+    return require_claims()
 
 
-def require_staff(headers: Mapping[str, str], environment: str) -> None:
-    if not is_staff(headers, environment):
-        raise StaffOnly("this needs a tenant_admin of this brand")
+def is_staff(claims: dict[str, Any] | None) -> bool:
+    return bool(claims) and bool(set(STAFF_ROLES) & set(claims.get("roles", [])))
+
+
+def is_signed_in_customer(claims: dict[str, Any] | None) -> bool:
+    return bool(claims) and "customer" in claims.get("roles", [])

@@ -21,7 +21,7 @@ from services.channel.errors import (
     WebhookRefused,
 )
 from services.channel.models import ChannelSettings, db
-from services.channel.secrets import open_secret, seal_secret
+from services.channel.secrets import mask, open_secret, seal_secret
 from services.channel.service import ChannelRuntime, channel_settings
 from services.channel.webhooks import TOPIC, webhook_is_genuine
 
@@ -39,7 +39,12 @@ def configure_contentful(data: dict[str, Any]) -> ChannelSettings:
     settings.contentful_webhook_secret_sealed = seal_secret(data["webhook_secret"])
     settings.contentful_api_url = data.get("api_url")
     db.session.commit()
-    log.info("contentful_configured", space=settings.contentful_space)
+    log.info(
+        "contentful_configured",
+        space=settings.contentful_space,
+        access_token=mask(data["access_token"]),
+        webhook_secret=mask(data["webhook_secret"]),
+    )
     return settings
 
 

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from services.channel.placements import iso_utc
+from services.channel.secrets import mask, open_secret
 
 LOCALE = validate.Regexp(r"^[a-z]{2,3}(-[A-Z]{2})?$", error="a locale such as cy-GB")
 CODE = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{0,79}$", error="a lower-case code")
@@ -14,8 +15,13 @@ class SlotQuerySchema(ma.Schema):
     slot = ma.fields.String(required=True, validate=CODE)
     locale = ma.fields.String(required=True, validate=LOCALE)
     visitor = ma.fields.String(validate=validate.Length(min=1, max=80))
-    signed_in = ma.fields.Boolean()
-    customer = ma.fields.String(validate=validate.OneOf(["new", "existing"]))
+    customer = ma.fields.String(
+        validate=validate.OneOf(["new", "existing"]),
+        metadata={
+            "description": "the storefront's hint, counted for a signed-in "
+            "customer (bearer token) only; signed in or guest comes from the token"
+        },
+    )
     at = ma.fields.AwareDateTime(
         metadata={"description": "staff only: show the slot as at this instant"}
     )
@@ -168,3 +174,15 @@ class ContentfulSettingsAnswerSchema(ma.Schema):
     environment = ma.fields.String(attribute="contentful_environment")
     default_locale = ma.fields.String()
     languages = ma.fields.List(ma.fields.String())
+    access_token = ma.fields.Function(
+        lambda s: _masked(s.contentful_token_sealed),
+        metadata={"description": "masked: the last four characters only"},
+    )
+    webhook_secret = ma.fields.Function(
+        lambda s: _masked(s.contentful_webhook_secret_sealed),
+        metadata={"description": "masked: the last four characters only"},
+    )
+
+
+def _masked(sealed: str | None) -> str | None:
+    return mask(open_secret(sealed)) if sealed else None

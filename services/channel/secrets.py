@@ -1,21 +1,26 @@
 """Storing brand secrets (the Contentful token and webhook secret).
 
-TODO: swap both functions for the shared encryption helper (being built in
-parallel) once it lands; until then values are only marked, not encrypted.
-Every read and write of a secret goes through these two functions, so the
-swap touches nothing else.
+Every read and write of a secret goes through ``seal_secret`` and
+``open_secret``: the platform's vault (``shared.secrets``, MultiFernet over
+SECRETS_KEYS), so rotating the keys (new key first, old key second) keeps
+every stored value readable. Values written before encryption (marked
+``unsealed:``) still open; the next write of the setting seals them.
 """
 
 from __future__ import annotations
 
-_MARK = "unsealed:"
+from shared.secrets import app_vault, mask
+
+_LEGACY_MARK = "unsealed:"
+
+__all__ = ["mask", "open_secret", "seal_secret"]
 
 
 def seal_secret(plain: str) -> str:
-    return _MARK + plain
+    return app_vault().encrypt(plain)
 
 
 def open_secret(sealed: str) -> str:
-    if not sealed.startswith(_MARK):
-        raise ValueError("not a secret sealed by this service")
-    return sealed[len(_MARK) :]
+    if sealed.startswith(_LEGACY_MARK):
+        return sealed[len(_LEGACY_MARK) :]
+    return app_vault().decrypt(sealed)

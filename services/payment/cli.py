@@ -119,3 +119,19 @@ def report(on, slug: str | None) -> None:
         click.echo(f"{tenant.slug} {on.date().isoformat()}:")
         for (provider, kind, currency), (count, amount) in totals.items():
             click.echo(f"  {provider:8} {kind:14} {currency} {count:>5} {amount:>12}")
+
+
+@payments.command("rotate-secrets")
+@click.option("--brand", "slug", help="Only this brand (slug); default all active.")
+def rotate_secrets(slug: str | None) -> None:
+    """Re-seal provider credentials with the first key of SECRETS_KEYS."""
+    from services.payment.gateways import reseal_provider_accounts
+    from services.payment.models import db
+
+    app = _payment_app()
+    for tenant in _brands(app, slug):
+        with app.app_context(), tenant_scope(tenant):
+            count = reseal_provider_accounts()
+            db.session.commit()
+            db.session.remove()
+        click.echo(f"{tenant.slug}: {count} provider accounts re-sealed")

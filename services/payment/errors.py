@@ -1,6 +1,12 @@
 """Conditions the payment service reports, each mapped to one problem+json answer."""
 
-from shared.http.problems import Conflict, NotFound, Problem, Unprocessable
+from shared.http.problems import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Problem,
+    Unprocessable,
+)
 
 
 class CardDataRefused(Unprocessable):
@@ -61,3 +67,8 @@ class WebhookRefused(Problem):
 
 class SubscriptionNotFound(NotFound):
     slug, title = "subscription-not-found", "No such subscription"
+
+
+class NotTheCustomer(Forbidden):
+    slug = "not-the-customer"
+    title = "A customer may only pay, or read payments, as themselves"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import structlog
 from sqlalchemy import func, select
 
-from services.payment.credentials import open_credentials, seal_credentials
+from services.payment.credentials import (
+    masked_credentials,
+    open_credentials,
+    reseal_credentials,
+    seal_credentials,
+)
 from services.payment.errors import ProviderNotEnabled
 from services.payment.models import (
     CreditAccount,
@@ -17,6 +23,8 @@ from services.payment.providers.base import PaymentProvider
 from services.payment.providers.invoice import InvoiceProvider
 from services.payment.providers.sandbox import SandboxProvider, sandbox_gateway
 from services.payment.providers.stripe import StripeProvider
+
+log = structlog.get_logger(__name__)
 
 PROVIDERS = ("sandbox", "stripe", "invoice")
 
@@ -41,6 +49,25 @@ def configure_provider(provider: str, credentials: dict, enabled: bool = True) -
         db.session.add(account)
     account.enabled = enabled
     account.sealed_credentials = seal_credentials(credentials)
+    log.info(
+        "provider_configured",
+        provider=provider,
+        enabled=enabled,
+        credentials=masked_credentials(credentials),
+    )
+
+
+def reseal_provider_accounts() -> int:
+    """Re-seal the brand's credentials with the first key of SECRETS_KEYS.
+
+    Run after putting a new key first; ``v0:`` (unencrypted) rows are sealed
+    too. Caller commits.
+    """
+    accounts = db.session.scalars(select(ProviderAccount)).all()
+    for account in accounts:
+        account.sealed_credentials = reseal_credentials(account.sealed_credentials)
+    log.info("provider_credentials_resealed", accounts=len(accounts))
+    return len(accounts)
 
 
 def provider_account(provider: str) -> ProviderAccount:

@@ -254,17 +254,3 @@ class SubscriptionCharge(TenantOwned, db.Model):
     decline_code: Mapped[str | None] = mapped_column(String(60))
 
     subscription: Mapped[Subscription] = relationship(back_populates="charges")
-
-
-class OutgoingEvent(TenantOwned, db.Model):
-    """Stand-in outbox until ``shared.events.publish`` lands (see events.py)."""
-
-    __tablename__ = "outgoing_events"
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    type: Mapped[str] = mapped_column(String(80), index=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    payload: Mapped[dict] = mapped_column(JSON)
-    occurred_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow
-    )

@@ -44,7 +44,9 @@ def locked_payment(payment_id: str) -> Payment:
     return payment
 
 
-def capture(payment_id: str, amount: int | None) -> Payment:
+def capture(
+    payment_id: str, amount: int | None, idempotency_key: str | None = None
+) -> Payment:
     payment = locked_payment(payment_id)
     if payment.status != S.AUTHORISED:
         db.session.rollback()
@@ -57,13 +59,15 @@ def capture(payment_id: str, amount: int | None) -> Payment:
             errors=[{"field": "amount", "location": "json", "message": "Too large."}],
         )
 
-    capture_locked(payment, amount)
+    capture_locked(payment, amount, idempotency_key)
     db.session.commit()
     log.info("payment_captured", payment_id=payment.id, amount=amount)
     return payment
 
 
-def capture_locked(payment: Payment, amount: int) -> None:
+def capture_locked(
+    payment: Payment, amount: int, idempotency_key: str | None = None
+) -> None:
     provider = gateways.provider_for(payment.provider)
     key = movement_key(payment, "capture", 0)
     movement = provider_call(
@@ -74,12 +78,15 @@ def capture_locked(payment: Payment, amount: int) -> None:
     payment.captured_amount = amount
     payment.status = S.CAPTURED if amount == payment.amount else S.PARTIALLY_CAPTURED
     record_movement(payment, "capture", amount, movement.reference)
-    emit(
-        db.session, "payment.captured", {**payment_payload(payment), "captured": amount}
-    )
+    answer = {
+        **payment_payload(payment),
+        "captured": amount,
+        "idempotency_key": idempotency_key or f"{payment.order_id}:capture",
+    }
+    emit(db.session, "payment.captured", answer)
 
 
-def void(payment_id: str) -> Payment:
+def void(payment_id: str, idempotency_key: str | None = None) -> Payment:
     payment = locked_payment(payment_id)
     if payment.status != S.AUTHORISED:
         db.session.rollback()
@@ -90,13 +97,28 @@ def void(payment_id: str) -> Payment:
     movement = provider_call(lambda: provider.void(payment.provider_reference, key))
     payment.status = S.VOIDED
     record_movement(payment, "void", payment.amount, movement.reference)
-    emit(db.session, "payment.voided", payment_payload(payment))
+    emit(
+        db.session,
+        "payment.voided",
+        {
+            **payment_payload(payment),
+            "outcome": "voided",
+            "idempotency_key": idempotency_key or void_key(payment),
+        },
+    )
     db.session.commit()
     log.info("payment_voided", payment_id=payment.id)
     return payment
 
 
-def refund(payment_id: str, amount: int | None) -> Payment:
+def refund(
+    payment_id: str, amount: int | None, idempotency_key: str | None = None
+) -> Payment:
+    """Refund once per ``idempotency_key`` (the order saga's refund key).
+
+    With a key, the provider sees a key derived from it, so a repeated
+    command gets the same provider refund back and records nothing more.
+    """
     payment = locked_payment(payment_id)
     refundable_states = (S.CAPTURED, S.PARTIALLY_CAPTURED, S.PARTIALLY_REFUNDED)
     if payment.status not in refundable_states:
@@ -114,18 +136,27 @@ def refund(payment_id: str, amount: int | None) -> Payment:
     sequence = sum(1 for entry in payment.ledger if entry.kind == "refund")
     provider = gateways.provider_for(payment.provider)
     key = movement_key(payment, "refund", sequence)
+    if idempotency_key:
+        key = movement_key(payment, f"refund[{idempotency_key}]", 0)
     movement = provider_call(
         lambda: provider.refund(
             payment.provider_reference, amount, payment.currency, key
         )
     )
+    if any(
+        e.kind == "refund" and e.provider_reference == movement.reference
+        for e in payment.ledger
+    ):
+        db.session.rollback()
+        return payment  # the provider answered a repeat: already recorded
     payment.refunded_amount += amount
     fully = payment.refunded_amount == payment.captured_amount
     payment.status = S.REFUNDED if fully else S.PARTIALLY_REFUNDED
     record_movement(payment, "refund", amount, movement.reference)
-    emit(
-        db.session, "payment.refunded", {**payment_payload(payment), "refunded": amount}
-    )
+    answer = {**payment_payload(payment), "refunded": amount}
+    if idempotency_key:
+        answer["idempotency_key"] = idempotency_key
+    emit(db.session, "payment.refunded", answer)
     db.session.commit()
     log.info("payment_refunded", payment_id=payment.id, amount=amount)
     return payment
@@ -163,9 +194,23 @@ def record_movement(payment: Payment, kind: str, amount: int, reference: str) ->
     )
 
 
+def authorisation_key(payment: Payment) -> str:
+    """The order saga's key for this attempt (SAGA.md derives it, never random)."""
+    return f"{payment.order_id}:auth:{payment.attempt}"
+
+
+def void_key(payment: Payment) -> str:
+    return f"{payment.order_id}:void:{payment.attempt}"
+
+
 def payment_payload(payment: Payment) -> dict:
+    """The fields every payment answer carries (order saga contract, SAGA.md)."""
     return {
         "payment_id": payment.id,
+        "authorisation_id": payment.id,
+        "idempotency_key": authorisation_key(payment),
+        "mandate_id": None,
+        "reason": payment.decline_code,
         "order_id": payment.order_id,
         "attempt": payment.attempt,
         "amount": payment.amount,

@@ -39,6 +39,32 @@ class AuthorisationRequestSchema(ma.Schema):
             )
 
 
+class PaymentMethodRefSchema(ma.Schema):
+    provider = ma.fields.String(required=True, validate=validate.OneOf(PROVIDERS))
+    token = ma.fields.String(required=True, validate=validate.Length(1, 120))
+
+
+class SagaCustomerSchema(ma.Schema):
+    id = ma.fields.String(load_default=None, allow_none=True)
+    email = ma.fields.Email(load_default=None, allow_none=True)
+
+
+class PaymentRequestedSchema(ma.Schema):
+    """``order.payment_requested`` v1 (services/order/SAGA.md); unknown fields
+    are ignored, as the contract asks of every consumer."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    order_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
+    attempt = ma.fields.Integer(required=True, validate=validate.Range(1, 99))
+    amount = ma.fields.Integer(required=True, validate=validate.Range(1, 10**9))
+    currency = ma.fields.String(required=True, validate=_CURRENCY)
+    payment_method = ma.fields.Nested(PaymentMethodRefSchema, required=True)
+    idempotency_key = ma.fields.String(required=True)
+    customer = ma.fields.Nested(SagaCustomerSchema, required=True, unknown=ma.EXCLUDE)
+
+
 class AmountSchema(ma.Schema):
     amount = ma.fields.Integer(load_default=None, validate=validate.Range(1, 10**9))
 

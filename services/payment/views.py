@@ -6,6 +6,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.payment import billing, movements, service, webhooks
+from services.payment.access import (
+    customer_or_staff,
+    own_payment,
+    own_subscription,
+    paying_as,
+    staff_only,
+)
 from services.payment.card_data import card_data_fields, card_data_in_body
 from services.payment.errors import CardDataRefused
 from services.payment.schemas import (
@@ -61,7 +68,9 @@ def refuse_card_data() -> None:
 
 
 @blp.route("/authorisations", methods=["POST"])
+@customer_or_staff
 @blp.arguments(AuthorisationRequestSchema)
+@paying_as("customer", "id")
 @idempotent("payment.authorise")
 @blp.response(201, PaymentSchema)
 def authorise(data):
@@ -77,12 +86,17 @@ def authorise(data):
 
 
 @blp.route("/payments/<payment_id>", methods=["GET"])
+@customer_or_staff
+@own_payment
 @blp.response(200, PaymentSchema)
 def get_payment(payment_id):
+    """A payment with its ledger (the paying customer or staff)."""
     return service.get_payment(payment_id)
 
 
 @blp.route("/payments/<payment_id>/authentication-results", methods=["POST"])
+@customer_or_staff
+@own_payment
 @idempotent("payment.authenticate")
 @blp.response(200, PaymentSchema)
 def complete_authentication(payment_id):
@@ -91,6 +105,7 @@ def complete_authentication(payment_id):
 
 
 @blp.route("/payments/<payment_id>/captures", methods=["POST"])
+@staff_only
 @blp.arguments(AmountSchema)
 @idempotent("payment.capture")
 @blp.response(200, PaymentSchema)
@@ -100,6 +115,7 @@ def capture(data, payment_id):
 
 
 @blp.route("/payments/<payment_id>/voids", methods=["POST"])
+@staff_only
 @idempotent("payment.void")
 @blp.response(200, PaymentSchema)
 def void(payment_id):
@@ -108,6 +124,7 @@ def void(payment_id):
 
 
 @blp.route("/payments/<payment_id>/refunds", methods=["POST"])
+@staff_only
 @blp.arguments(AmountSchema)
 @idempotent("payment.refund")
 @blp.response(200, PaymentSchema)
@@ -117,7 +134,9 @@ def refund(data, payment_id):
 
 
 @blp.route("/payment-methods", methods=["POST"])
+@customer_or_staff
 @blp.arguments(PaymentMethodRequestSchema)
+@paying_as("customer_id")
 @blp.response(201, PaymentMethodSchema)
 def save_payment_method(data):
     """Keep a provider token with its brand, last four digits and expiry."""
@@ -125,6 +144,7 @@ def save_payment_method(data):
 
 
 @blp.route("/subscriptions", methods=["POST"])
+@staff_only
 @blp.arguments(SubscriptionRequestSchema)
 @idempotent("payment.subscribe")
 @blp.response(201, SubscriptionSchema)
@@ -134,10 +154,11 @@ def start_subscription(data):
 
 
 @blp.route("/subscriptions/<subscription_id>", methods=["GET"])
+@customer_or_staff
 @blp.response(200, SubscriptionSchema)
 def get_subscription(subscription_id):
     """A subscription with its month-by-month amounts and its charges."""
-    return billing.get_subscription(subscription_id)
+    return own_subscription(billing.get_subscription(subscription_id))
 
 
 @blp.route("/webhooks/<provider>")

@@ -26,8 +26,8 @@ def create_app(
     import services.tenant as package
     from services.tenant import models, oauth, operator_views, provisioning, views
     from services.tenant.tokens import KeyRing
-    from services.tenant.vault import Vault
     from services.tenant.wiring import Wiring
+    from shared.secrets import app_vault
 
     app = create_service_app(
         "tenant",
@@ -38,7 +38,7 @@ def create_app(
         description=package.__doc__ or "",
     )
     rt = runtime(app)
-    vault = Vault(rt.settings.secrets_keys)
+    vault = app_vault(app)
     keyring = KeyRing(vault, rt.settings.jwt_issuer)
     rt.extras["tenant"] = Wiring(
         db=models.db,

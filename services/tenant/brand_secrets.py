@@ -15,8 +15,8 @@ from services.tenant import audit
 from services.tenant.audit import Actor
 from services.tenant.errors import SecretNotFound
 from services.tenant.models import Brand, BrandSecret, SigningKey
-from services.tenant.vault import mask
 from services.tenant.wiring import Wiring
+from shared.secrets import mask
 
 log = structlog.get_logger(__name__)
 

@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from services.tenant import provisioning
+from shared.events import EventHandlers
 
 PUBLISHES: tuple[str, ...] = (
     "tenant.created",
@@ -51,11 +52,6 @@ def on_order_placed(envelope: Any, session: Any) -> None:
     count_usage(session.connection(), envelope.tenant_id, "orders")
 
 
-try:  # the event bus is merged separately; until then nothing subscribes
-    from shared.events import EventHandlers
-except ImportError:  # pragma: no cover - depends on the merge order
-    handlers = None
-else:
-    handlers = EventHandlers("tenant")
-    handlers.on("*.tenant_ready")(on_tenant_ready)
-    handlers.on("order.placed")(on_order_placed)
+handlers = EventHandlers("tenant")
+handlers.on("*.tenant_ready")(on_tenant_ready)
+handlers.on("order.placed")(on_order_placed)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.tenant.models import ACTIVE, PROVISIONING, Brand, ProvisioningAnswer
+from shared.events import publish
 from shared.tenancy.registry import TenantRegistry
 
 log = structlog.get_logger(__name__)
@@ -35,24 +36,8 @@ Publisher = Callable[..., Any]
 
 
 def bus_publisher() -> Publisher:
-    """``shared.events.publish`` when the bus is installed, else a stand-in."""
-    try:
-        from shared.events import publish
-    except ImportError:  # the event bus is merged separately
-        return unwired_publisher
+    """The outbox ``publish`` of ``shared.events``."""
     return publish
-
-
-def unwired_publisher(
-    session: Session, event_type: str, payload: dict, **options: Any
-) -> None:
-    """Used only while no event bus is installed: the event is logged, not sent."""
-    log.warning(
-        "event_not_published",
-        event_type=event_type,
-        tenant_id=options.get("tenant_id"),
-        reason="shared.events is not installed",
-    )
 
 
 def brand_payload(brand: Brand) -> dict[str, Any]:

@@ -30,9 +30,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from services.tenant.models import RefreshToken, SigningKey
-from services.tenant.vault import Vault
 from shared import SERVICES
 from shared.auth.verify import PLATFORM_TID, audience_for
+from shared.secrets import Vault
 
 log = structlog.get_logger(__name__)
 

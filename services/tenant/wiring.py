@@ -10,8 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 
 from services.tenant.provisioning import Publisher
 from services.tenant.tokens import KeyRing
-from services.tenant.vault import Vault
 from shared.config import Settings
+from shared.secrets import Vault
 from shared.tenancy.registry import TenantRegistry
 
 

@@ -17,13 +17,13 @@ from shared.config import load_settings
 from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.http.app import runtime
 from shared.tenancy import Tenant, tenant_scope
+from tests.support.tokens import staff_of, trust_test_keys
 
 BRANDS_DIR = Path("/work/shared/data/brands")
 NORTHWIND = Tenant(id="00000000-0000-0000-0000-0000000000a1", slug="northwind")
 VOLT = Tenant(id="00000000-0000-0000-0000-0000000000a2", slug="volt")
 HARBOR = Tenant(id="00000000-0000-0000-0000-0000000000a3", slug="harbor")
 BRANDS = (NORTHWIND, VOLT, HARBOR)
-ADMIN_TOKEN = "test-admin-token-0123456789abcdef"
 
 
 @functools.cache
@@ -58,9 +58,9 @@ def build_app(url: str, pool_size: int = 5, max_overflow: int = 5) -> Flask:
         db_pool_size=pool_size,
         db_max_overflow=max_overflow,
         redis_url=None,
-        catalog_admin_token=ADMIN_TOKEN,
     )
     app = create_app(settings)
+    trust_test_keys(app)
     engine = migration_engine(url)
     try:
         upgrade_platform(engine, "catalog")
@@ -99,3 +99,8 @@ def build_with_brands(url: str, **pool) -> Flask:
 
 def host(tenant: Tenant) -> dict[str, str]:
     return {"Host": f"{tenant.slug}.localhost"}
+
+
+def admin(tenant: Tenant) -> dict[str, str]:
+    """Host and bearer token of a tenant_admin of ``tenant``."""
+    return {**host(tenant), **staff_of("catalog", tenant)}

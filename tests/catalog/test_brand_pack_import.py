@@ -11,16 +11,17 @@ from services.catalog.models import Campaign, Price, Product, StockLevel, Varian
 from shared.http.app import runtime
 from shared.tenancy import tenant_scope
 from tests.catalog.harness import (
-    ADMIN_TOKEN,
     BRANDS,
     NORTHWIND,
     VOLT,
+    admin,
     build_app,
     catalog_sections,
     host,
     import_brand,
     load_pack,
 )
+from tests.support.tokens import bearer, mint
 
 IMPORT_URL = "/api/catalog/admin/catalog-import"
 
@@ -109,7 +110,7 @@ def test_a_bad_pack_is_refused_whole_with_every_problem_named(sqlite_url):
     response = client.post(
         IMPORT_URL,
         json=sections,
-        headers={**host(NORTHWIND), "Authorization": f"Bearer {ADMIN_TOKEN}"},
+        headers=admin(NORTHWIND),
     )
     fields = sorted(e["field"] for e in response.get_json()["errors"])
     print(f"\nrefused: {fields}")
@@ -124,27 +125,51 @@ def test_a_bad_pack_is_refused_whole_with_every_problem_named(sqlite_url):
     assert counts(app, NORTHWIND)["products"] == 0
 
 
-@pytest.mark.parametrize("token", [None, "wrong-token-wrong-token-wrong"])
-def test_only_a_tenant_admin_may_import(sqlite_url, token):
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("no token", 401),
+        ("a token not signed by the tenant service", 401),
+        ("an expired tenant_admin token", 401),
+        ("a customer of the brand", 403),
+        ("a tenant_admin of another brand", 403),
+        ("a tenant_admin token meant for the basket", 401),
+    ],
+)
+def test_only_a_tenant_admin_of_the_brand_may_import(sqlite_url, who, status):
     app = build_app(sqlite_url)
+    tokens = {
+        "no token": None,
+        "a token not signed by the tenant service": "e30.e30.bm90LXNpZ25lZA",
+        "an expired tenant_admin token": mint(
+            "catalog", VOLT, ["tenant_admin"], ttl_s=-120
+        ),
+        "a customer of the brand": mint("catalog", VOLT, ["customer"], "ana"),
+        "a tenant_admin of another brand": mint("catalog", NORTHWIND, ["tenant_admin"]),
+        "a tenant_admin token meant for the basket": mint(
+            "basket", VOLT, ["tenant_admin"]
+        ),
+    }
     headers = host(VOLT)
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    if tokens[who]:
+        headers.update(bearer(tokens[who]))
+
     response = app.test_client().post(
         IMPORT_URL, json=catalog_sections(load_pack("volt")), headers=headers
     )
-    assert response.status_code == 403
+
+    assert response.status_code == status, response.get_json()
     assert counts(app, VOLT)["products"] == 0
 
 
 def test_the_admin_endpoint_imports_and_the_storefront_sees_it_at_once(sqlite_url):
     app = build_app(sqlite_url)
     client = app.test_client()
-    admin = {**host(VOLT), "Authorization": f"Bearer {ADMIN_TOKEN}"}
+    staff = admin(VOLT)
     empty = client.get("/api/catalog/products", headers=host(VOLT))
 
     imported = client.post(
-        IMPORT_URL, json=catalog_sections(load_pack("volt")), headers=admin
+        IMPORT_URL, json=catalog_sections(load_pack("volt")), headers=staff
     )
     listed = client.get("/api/catalog/products", headers=host(VOLT))
 
@@ -190,7 +215,7 @@ def test_a_value_of_the_wrong_shape_is_named_and_nothing_is_stored(
     response = app.test_client().post(
         IMPORT_URL,
         json=sections,
-        headers={**host(NORTHWIND), "Authorization": f"Bearer {ADMIN_TOKEN}"},
+        headers=admin(NORTHWIND),
     )
 
     assert response.status_code == 422, response.get_json()

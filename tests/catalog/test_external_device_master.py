@@ -177,21 +177,21 @@ def test_with_no_good_data_yet_an_outage_is_reported(sqlite_url, feed):
 def test_a_brand_overrides_a_shared_device_without_touching_the_others(
     sqlite_url, feed
 ):
-    from tests.catalog.harness import ADMIN_TOKEN, HARBOR
+    from tests.catalog.harness import HARBOR, admin
 
     app = build_app(sqlite_url)
     import_brand(app, NORTHWIND)
     import_brand(app, HARBOR)
     refresh(app, DeviceMasterClient(feed.url))
-    admin = {**host(NORTHWIND), "Authorization": f"Bearer {ADMIN_TOKEN}"}
+    staff = admin(NORTHWIND)
 
     done = app.test_client().put(
         "/api/catalog/admin/devices/0195949822014",
         json={"name": "iPhone 16 (Northwind edition)", "images": ["/nw/ip16.jpg"]},
-        headers=admin,
+        headers=staff,
     )
     bad = app.test_client().put(
-        "/api/catalog/admin/devices/not-a-gtin", json={"name": "x"}, headers=admin
+        "/api/catalog/admin/devices/not-a-gtin", json={"name": "x"}, headers=staff
     )
     harbor = app.test_client().get(
         "/api/catalog/products/device-iphone-16", headers=host(HARBOR)
@@ -224,11 +224,6 @@ def test_the_sync_devices_command_fills_the_shared_table(sqlite_url, feed, monke
 def test_catalog_settings_are_checked_at_start_up(monkeypatch):
     from shared.config import ConfigError, load_settings
 
-    monkeypatch.setenv("CATALOG_ADMIN_TOKEN", "short")
-    with pytest.raises(ConfigError, match="CATALOG_ADMIN_TOKEN"):
-        load_settings()
-
-    monkeypatch.delenv("CATALOG_ADMIN_TOKEN")
     monkeypatch.setenv("DEVICE_MASTER_URL", "ftp://feeds.example/devices")
     with pytest.raises(ConfigError, match="DEVICE_MASTER_URL"):
         load_settings()

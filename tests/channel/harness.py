@@ -19,13 +19,12 @@ from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.http.app import runtime
 from shared.tenancy import Tenant, tenant_scope
 from shared.tenancy.registry import TenantRegistry
+from tests.support.tokens import customer_of, staff_of, trust_test_keys
 
 NORTHWIND = Tenant(id="00000000-0000-0000-0000-0000000000a1", slug="northwind")
 VOLT = Tenant(id="00000000-0000-0000-0000-0000000000b2", slug="volt")
 HARBOR = Tenant(id="00000000-0000-0000-0000-0000000000c3", slug="harbor")
 BRANDS = (NORTHWIND, VOLT, HARBOR)
-
-STAFF = {"X-Telecart-Roles": "tenant_admin"}
 
 
 def brands_dir() -> Path:
@@ -107,6 +106,7 @@ def build_channel_app(
     catalog = FakeCatalog()
     rt = service.ChannelRuntime(catalog=catalog, clock=clock, **runtime_options)
     app = create_app(settings, channel_runtime=rt)
+    trust_test_keys(app)
     if migrate:
         migrate_brands(url)
     runtime(app).registry.invalidate()
@@ -150,3 +150,16 @@ def import_demo_pack(app: Flask, catalog: FakeCatalog, tenant: Tenant) -> dict:
 
 def host(tenant: Tenant) -> dict[str, str]:
     return {"Host": f"{tenant.slug}.localhost"}
+
+
+def staff_headers(tenant: Tenant) -> dict[str, str]:
+    """Host and bearer token of a tenant_admin of ``tenant``."""
+    return {"Host": f"{tenant.slug}.localhost", **staff_of("channel", tenant)}
+
+
+def customer_headers(tenant: Tenant, customer: str = "ana") -> dict[str, str]:
+    """Host and bearer token of a signed-in customer of ``tenant``."""
+    return {
+        "Host": f"{tenant.slug}.localhost",
+        **customer_of("channel", tenant, customer),
+    }

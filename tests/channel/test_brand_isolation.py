@@ -4,7 +4,7 @@ from sqlalchemy import select, text
 
 from services.channel.models import Placement, db
 from shared.tenancy import tenant_scope
-from tests.channel.harness import HARBOR, NORTHWIND, STAFF, VOLT, host
+from tests.channel.harness import HARBOR, NORTHWIND, VOLT, host, staff_headers
 
 SLOT = "/api/channel/placements?channel={}&slot=home-hero&locale={}&visitor=v-iso"
 
@@ -57,7 +57,7 @@ def test_a_brand_cannot_read_or_change_another_brands_placement_by_code(
 ):
     app, _, _ = fresh_channel_app
     client = app.test_client()
-    staff_of_volt = {**host(VOLT), **STAFF}
+    staff_of_volt = staff_headers(VOLT)
 
     read = client.get(
         "/api/channel/admin/placements/web.home-hero", headers=staff_of_volt

@@ -17,7 +17,14 @@ from services.channel.models import (
 )
 from shared.tenancy import tenant_scope
 from tests.channel.conftest import PACKS
-from tests.channel.harness import NORTHWIND, STAFF, host
+from tests.channel.harness import (
+    NORTHWIND,
+    VOLT,
+    customer_headers,
+    host,
+    staff_headers,
+)
+from tests.support.tokens import staff_of
 
 
 def _counts():
@@ -129,7 +136,7 @@ def test_the_admin_import_answers_problem_json_with_each_field(fresh_channel_app
     pack["placements"][0]["schedule"]["from"] = "next tuesday"
 
     answer = app.test_client().post(
-        "/api/channel/admin/pack", json=pack, headers={**host(NORTHWIND), **STAFF}
+        "/api/channel/admin/pack", json=pack, headers=staff_headers(NORTHWIND)
     )
 
     body = answer.get_json()
@@ -141,7 +148,7 @@ def test_the_admin_import_answers_problem_json_with_each_field(fresh_channel_app
 def test_admin_api_manages_channels_and_placements(fresh_channel_app):
     app, _, _ = fresh_channel_app
     client = app.test_client()
-    staff = {**host(NORTHWIND), **STAFF}
+    staff = staff_headers(NORTHWIND)
 
     created = client.post(
         "/api/channel/admin/channels",
@@ -184,7 +191,14 @@ def test_admin_api_manages_channels_and_placements(fresh_channel_app):
     removed = client.delete(
         "/api/channel/admin/placements/b2b.home-hero", headers=staff
     )
-    shopper = client.get("/api/channel/admin/channels", headers=host(NORTHWIND))
+    guest = client.get("/api/channel/admin/channels", headers=host(NORTHWIND))
+    shopper = client.get(
+        "/api/channel/admin/channels", headers=customer_headers(NORTHWIND)
+    )
+    other_brands_staff = client.get(
+        "/api/channel/admin/channels",
+        headers={**host(NORTHWIND), **staff_of("channel", VOLT)},
+    )
 
     assert created.status_code == 201
     assert duplicate.status_code == 409
@@ -198,13 +212,17 @@ def test_admin_api_manages_channels_and_placements(fresh_channel_app):
     ]
     assert [p["code"] for p in listed.get_json()] == ["b2b.home-hero"]
     assert removed.status_code == 204
+    assert guest.status_code == 401
     assert shopper.status_code == 403
+    assert shopper.get_json()["type"].endswith("/role-missing")
+    assert other_brands_staff.status_code == 403
+    assert other_brands_staff.get_json()["type"].endswith("/token-for-another-tenant")
 
 
 def test_visibility_rules_pick_who_sees_a_placement(fresh_channel_app):
     app, _, _ = fresh_channel_app
     client = app.test_client()
-    staff = {**host(NORTHWIND), **STAFF}
+    staff = staff_headers(NORTHWIND)
     client.post(
         "/api/channel/admin/placements",
         json={
@@ -222,12 +240,24 @@ def test_visibility_rules_pick_who_sees_a_placement(fresh_channel_app):
     )
     slot = "/api/channel/placements?channel=web&slot=account-offers&locale={}{}"
 
-    def shown(locale, extra=""):
-        answer = client.get(slot.format(locale, extra), headers=host(NORTHWIND))
+    signed_in = customer_headers(NORTHWIND, "ana")
+
+    def shown(locale, extra="", headers=None):
+        answer = client.get(
+            slot.format(locale, extra), headers=headers or host(NORTHWIND)
+        )
+        assert answer.status_code == 200, answer.get_json()
         return [i["placement"] for i in answer.get_json()["items"]]
 
-    assert shown("en-GB", "&signed_in=true&customer=existing") == ["web.loyalty"]
-    assert shown("en-GB", "&signed_in=true&customer=new") == []
-    assert shown("en-GB", "&signed_in=false") == []
+    assert shown("en-GB", "&customer=existing", signed_in) == ["web.loyalty"]
+    assert shown("en-GB", "&customer=new", signed_in) == []
+    assert shown("en-GB", "&customer=existing") == []  # a guest's hint counts not
     assert shown("en-GB") == []
-    assert shown("cy-GB", "&signed_in=true&customer=existing") == []
+    assert shown("cy-GB", "&customer=existing", signed_in) == []
+    forged = client.get(
+        slot.format("en-GB", "&customer=existing"),
+        headers={**host(NORTHWIND), "Authorization": "Bearer not-a-token"},
+    )
+    assert forged.status_code == 401
+    # signed in comes from a token, never from the query
+    assert shown("en-GB", "&signed_in=true&customer=existing") == []

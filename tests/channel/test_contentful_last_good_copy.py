@@ -15,11 +15,11 @@ from tests.channel.conftest import PACKS
 from tests.channel.harness import (
     BRANDS,
     NORTHWIND,
-    STAFF,
     VOLT,
     build_channel_app,
     dispose,
     host,
+    staff_headers,
 )
 from tests.support.contentful_standin import (
     ContentfulStandin,
@@ -73,7 +73,7 @@ def _contentful_app(url, standin, max_age):
             "webhook_secret": SECRET,
             "api_url": standin.url,
         },
-        headers={**host(NORTHWIND), **STAFF},
+        headers=staff_headers(NORTHWIND),
     )
     assert answer.status_code == 200, answer.get_json()
     return app, clock
@@ -218,7 +218,7 @@ def test_one_brands_webhook_secret_does_not_work_for_another(cached, standin):
             "webhook_secret": "volt-webhook-secret-0123456789",
             "api_url": standin.url,
         },
-        headers={**host(VOLT), **STAFF},
+        headers=staff_headers(VOLT),
     )
     body = webhook_body(standin.entries["hero-winter-unlimited"])
 

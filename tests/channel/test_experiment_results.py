@@ -4,7 +4,7 @@ from services.channel import service
 from services.channel.experiments import two_proportion_z_test
 from services.channel.models import db
 from shared.tenancy import tenant_scope
-from tests.channel.harness import NORTHWIND, STAFF, VOLT, host
+from tests.channel.harness import NORTHWIND, VOLT, host, staff_headers
 
 HERO = "/api/channel/placements?channel=web&slot=home-hero&locale=en-GB&visitor={}"
 RESULTS = "/api/channel/admin/placements/web.home-hero/results"
@@ -61,7 +61,7 @@ def test_results_count_impressions_clicks_and_conversions_per_variant(
         db.session.commit()
         db.session.remove()
 
-    answer = client.get(RESULTS, headers={**host(NORTHWIND), **STAFF})
+    answer = client.get(RESULTS, headers=staff_headers(NORTHWIND))
 
     results = answer.get_json()
     for row in results["variants"]:

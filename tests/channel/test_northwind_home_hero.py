@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from tests.channel.harness import NORTHWIND, STAFF, host
+from tests.channel.harness import NORTHWIND, customer_headers, host, staff_headers
 
 HERO = "/api/channel/placements?channel=web&slot=home-hero&locale={locale}"
 PREVIEW = "/api/channel/preview/placements?channel=web&slot=home-hero&locale={locale}"
@@ -97,14 +97,14 @@ def test_staff_preview_what_the_hero_shows_on_a_date(channel_app):
     for day in ("2026-11-01", "2026-12-24", "2027-02-01"):
         answer = client.get(
             PREVIEW.format(locale="cy-GB") + f"&at={day}T12:00:00Z",
-            headers={**host(NORTHWIND), **STAFF},
+            headers=staff_headers(NORTHWIND),
         )
         assert answer.status_code == 200, answer.get_json()
         shown[day] = [i["content"]["id"] for i in answer.get_json()["items"]]
 
     public_for_staff = client.get(
         HERO.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
-        headers={**host(NORTHWIND), **STAFF},
+        headers=staff_headers(NORTHWIND),
     ).get_json()
     print(f"\nstaff preview of web/home-hero: {shown}")
     assert public_for_staff["preview"] is True and public_for_staff["items"] == []
@@ -123,15 +123,24 @@ def test_a_shopper_cannot_ask_for_another_date(channel_app):
         HERO.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
         headers=host(NORTHWIND),
     )
+    signed_in = client.get(
+        HERO.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
+        headers=customer_headers(NORTHWIND),
+    )
     preview = client.get(
         PREVIEW.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
         headers=host(NORTHWIND),
     )
+    customer_preview = client.get(
+        PREVIEW.format(locale="en-GB") + "&at=2027-02-01T00:00:00Z",
+        headers=customer_headers(NORTHWIND),
+    )
 
-    assert public.status_code == 403
+    assert public.status_code == 403 and signed_in.status_code == 403
     assert public.mimetype == "application/problem+json"
     assert public.get_json()["field"] == "at"
-    assert preview.status_code == 403
+    assert preview.status_code == 401
+    assert customer_preview.status_code == 403
 
 
 def test_a_bad_locale_is_refused_naming_the_field(channel_app):

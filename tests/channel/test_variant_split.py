@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from services.channel.experiments import variant_for
 from services.channel.models import Placement, PlacementEvent, db
 from shared.tenancy import tenant_scope
-from tests.channel.harness import NORTHWIND, STAFF, host
+from tests.channel.harness import NORTHWIND, host, staff_headers
 
 VISITORS = [f"visitor-{n:05d}" for n in range(10_000)]
 HERO = "/api/channel/placements?channel=web&slot=home-hero&locale=en-GB&visitor={}"
@@ -65,7 +65,7 @@ def test_a_seventy_thirty_experiment_splits_seventy_thirty(fresh_channel_app):
                 ],
             },
         },
-        headers={**host(NORTHWIND), **STAFF},
+        headers=staff_headers(NORTHWIND),
     )
     assert created.status_code == 201, created.get_json()
 

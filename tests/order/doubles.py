@@ -1,7 +1,9 @@
 """Test doubles for the order saga's neighbours (test code only).
 
-- ``FakeBus`` stands in for ``shared.events`` until it merges: it is the
-  publisher behind ``services.order.events.emit`` and keeps the outbox's
+- ``FakeBus`` stands in for ``shared.events`` where a test injects faults
+  the real bus cannot (a worker dying before its commit, two deliveries at
+  once, duplicates with and without the same id): it replaces the outbox
+  ``publish`` behind ``services.order.events.emit`` and keeps the outbox's
   promise (an event exists only if its transaction commits). It delivers
   events to the order service's real handlers in a fresh app context and
   transaction each, retries a handler that raises (as the bus does), and
@@ -77,13 +79,14 @@ class FakeBus:
     # The publisher side (outbox semantics)
 
     def install(self) -> FakeBus:
-        self._previous = order_events.use_publisher(self.publish)
+        self._previous = order_events.publish
+        order_events.publish = self.publish
         event.listen(TenantSession, "after_commit", self._committed)
         event.listen(TenantSession, "after_soft_rollback", self._rolled_back)
         return self
 
     def uninstall(self) -> None:
-        order_events.use_publisher(self._previous)
+        order_events.publish = self._previous
         event.remove(TenantSession, "after_commit", self._committed)
         event.remove(TenantSession, "after_soft_rollback", self._rolled_back)
 
@@ -140,9 +143,10 @@ class FakeBus:
 
     def deliver_to_order(self, sent: FakeEnvelope, attempts: int = 5) -> None:
         """Run the order service's handler in its own transaction; retry on raise."""
-        handler = order_events.HANDLERS.get(sent.type)
-        if handler is None:
+        found = order_events.handlers.for_type(sent.type)
+        if not found:
             return
+        handler = found[0]
         for attempt in range(1, attempts + 1):
             with self.app.app_context(), tenant_scope(self.tenant):
                 try:

@@ -18,6 +18,7 @@ from shared.config import load_settings
 from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.http.app import runtime
 from shared.tenancy import Tenant, tenant_scope
+from tests.support.tokens import customer_of, staff_of, trust_test_keys
 
 NORTHWIND = Tenant(id="00000000-0000-0000-0000-0000000000a1", slug="northwind")
 HARBOR = Tenant(id="00000000-0000-0000-0000-0000000000b2", slug="harbor")
@@ -43,6 +44,7 @@ def build_payment_app(url: str, stripe_url: str | None = None, pool_size: int = 
         db_max_overflow=4,
     )
     app = create_app(settings)
+    trust_test_keys(app)
 
     engine = migration_engine(url)
     upgrade_platform(engine, "payment")
@@ -99,6 +101,22 @@ def configure_brand(app: Flask, tenant: Tenant, stripe_url: str | None):
 
 def host(tenant: Tenant) -> str:
     return f"{tenant.slug}.localhost"
+
+
+def checkout(tenant: Tenant, customer_id: str, key: str | None = None) -> dict:
+    """Headers of the signed-in customer paying at ``tenant``'s storefront."""
+    headers = {"Host": host(tenant), **customer_of("payment", tenant, customer_id)}
+    if key:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+def back_office(tenant: Tenant, key: str | None = None) -> dict:
+    """Headers of a tenant_admin of ``tenant`` (captures, refunds, any payment)."""
+    headers = {"Host": host(tenant), **staff_of("payment", tenant)}
+    if key:
+        headers["Idempotency-Key"] = key
+    return headers
 
 
 @contextmanager

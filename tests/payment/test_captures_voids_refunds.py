@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from services.payment.gateways import configure_provider
 from services.payment.models import LedgerEntry, db
 from shared.tenancy import tenant_scope
-from tests.payment.harness import HARBOR, NORTHWIND, host
+from tests.payment.harness import HARBOR, NORTHWIND, back_office, checkout
 
 TOKENS = {"sandbox": "tok_approve", "stripe": "pm_card_visa"}
 _keys = itertools.count()
@@ -22,13 +22,16 @@ class Shopper:
         self.tenant = tenant
 
     def post(self, path: str, body: dict | None = None):
+        """As the customer the body names; else as the brand's back office."""
+        body = body or {}
+        customer = (body.get("customer") or {}).get("id") or body.get("customer_id")
+        key = f"k-{next(_keys)}"
         return self.client.post(
             "/api/payment" + path,
-            json=body or {},
-            headers={
-                "Host": host(self.tenant),
-                "Idempotency-Key": f"k-{next(_keys)}",
-            },
+            json=body,
+            headers=checkout(self.tenant, customer, key)
+            if customer
+            else back_office(self.tenant, key),
         )
 
     def authorise(self, order_id: str, provider: str, token: str, **extra):
@@ -254,7 +257,7 @@ def test_a_refund_that_times_out_and_is_retried_refunds_once(payment, stripe_sta
     shopper = Shopper(app, NORTHWIND)
     paid = shopper.authorise("o-refund-timeout", "stripe", "pm_card_visa").json
     shopper.post(f"/payments/{paid['id']}/captures", {})
-    headers = {"Host": host(NORTHWIND), "Idempotency-Key": "refund-timeout-1"}
+    headers = back_office(NORTHWIND, "refund-timeout-1")
     stripe_standin.time_out_next(1, delay_s=1.5)
 
     first = shopper.client.post(
@@ -285,14 +288,14 @@ def test_one_brand_cannot_read_or_move_another_brands_payment(payment):
     harbor = Shopper(app, HARBOR)
 
     read = harbor.client.get(
-        f"/api/payment/payments/{paid['id']}", headers={"Host": host(HARBOR)}
+        f"/api/payment/payments/{paid['id']}", headers=back_office(HARBOR)
     )
     capture = harbor.post(f"/payments/{paid['id']}/captures", {})
     refund = harbor.post(f"/payments/{paid['id']}/voids")
 
     assert (read.status_code, capture.status_code, refund.status_code) == (404,) * 3
     mine = Shopper(app, NORTHWIND).client.get(
-        f"/api/payment/payments/{paid['id']}", headers={"Host": host(NORTHWIND)}
+        f"/api/payment/payments/{paid['id']}", headers=checkout(NORTHWIND, "cust-7")
     )
     assert mine.json["status"] == "authorised"
 

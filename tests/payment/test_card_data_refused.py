@@ -9,7 +9,13 @@ from sqlalchemy import create_engine, inspect, text
 
 from services.payment.card_data import holds_card_number, luhn_valid
 from shared.observability.logging import configure_logging
-from tests.payment.harness import BRANDS, NORTHWIND, host, serving
+from tests.payment.harness import (
+    BRANDS,
+    NORTHWIND,
+    back_office,
+    checkout,
+    serving,
+)
 
 AUTHORISE = "/api/payment/authorisations"
 CARD_NUMBERS = ["4111111111111111", "5555 5555 5555 4444", "3782-822463-10005"]
@@ -69,14 +75,14 @@ def test_requests_carrying_card_data_are_refused_naming_the_field_and_never_logg
                 requests.post(
                     base + AUTHORISE,
                     json=body,
-                    headers={"Host": host(NORTHWIND), "Idempotency-Key": f"cd-{index}"},
+                    headers=back_office(NORTHWIND, f"cd-{index}"),
                     timeout=10,
                 )
             )
         answers.append(
             requests.get(
                 f"{base}/api/payment/payments/x?pan={CARD_NUMBERS[0]}",
-                headers={"Host": host(NORTHWIND)},
+                headers=back_office(NORTHWIND),
                 timeout=10,
             )
         )
@@ -114,7 +120,7 @@ def test_a_long_number_that_fails_the_luhn_check_is_not_mistaken_for_a_card(paym
     answer = app.test_client().post(
         AUTHORISE,
         json=authorisation(order_id),
-        headers={"Host": host(NORTHWIND), "Idempotency-Key": "luhn-1"},
+        headers=checkout(NORTHWIND, "cust-9", "luhn-1"),
     )
 
     assert answer.status_code == 201

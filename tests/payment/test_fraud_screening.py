@@ -7,7 +7,7 @@ import pytest
 from services.payment.fraud import FraudSignals, FraudThresholds, screen
 from services.payment.service import configure_brand_payments
 from shared.tenancy import tenant_scope
-from tests.payment.harness import HARBOR, NORTHWIND, host
+from tests.payment.harness import HARBOR, NORTHWIND, checkout
 
 _keys = itertools.count()
 
@@ -28,7 +28,7 @@ def authorise(app, tenant, order_id: str, amount: int = 2000, **customer_extra):
     return app.test_client().post(
         "/api/payment/authorisations",
         json=body,
-        headers={"Host": host(tenant), "Idempotency-Key": f"f-{next(_keys)}"},
+        headers=checkout(tenant, customer["id"], f"f-{next(_keys)}"),
     )
 
 

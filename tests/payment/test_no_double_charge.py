@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.payment.harness import NORTHWIND, host, serving
+from tests.payment.harness import NORTHWIND, checkout, serving
 
 AUTHORISE = "/api/payment/authorisations"
 
@@ -26,7 +26,7 @@ def send_concurrently(base: str, bodies_and_keys: list[tuple[dict, str]]):
         return requests.post(
             base + AUTHORISE,
             json=body,
-            headers={"Host": host(NORTHWIND), "Idempotency-Key": key},
+            headers=checkout(NORTHWIND, "cust-1", key),
             timeout=30,
         )
 
@@ -82,7 +82,7 @@ def test_a_stripe_time_out_followed_by_a_retry_charges_once(payment, stripe_stan
     app, _ = payment
     client = app.test_client()
     body = authorisation("order-1004", "stripe", "pm_card_visa")
-    headers = {"Host": host(NORTHWIND), "Idempotency-Key": "checkout-1004"}
+    headers = checkout(NORTHWIND, "cust-1", "checkout-1004")
     stripe_standin.time_out_next(1, delay_s=1.5)
 
     first = client.post(AUTHORISE, json=body, headers=headers)
@@ -104,7 +104,7 @@ def test_a_sandbox_time_out_followed_by_a_retry_charges_once(payment):
     app, accounts = payment
     client = app.test_client()
     body = authorisation("order-1005", "sandbox", "tok_timeout")
-    headers = {"Host": host(NORTHWIND), "Idempotency-Key": "checkout-1005"}
+    headers = checkout(NORTHWIND, "cust-1", "checkout-1005")
 
     first = client.post(AUTHORISE, json=body, headers=headers)
     retry = client.post(AUTHORISE, json=body, headers=headers)
@@ -118,7 +118,7 @@ def test_a_sandbox_time_out_followed_by_a_retry_charges_once(payment):
 def test_a_repeated_key_with_a_different_body_is_refused(payment):
     app, accounts = payment
     client = app.test_client()
-    headers = {"Host": host(NORTHWIND), "Idempotency-Key": "checkout-1006"}
+    headers = checkout(NORTHWIND, "cust-1", "checkout-1006")
 
     first = client.post(
         AUTHORISE,
@@ -143,7 +143,7 @@ def test_an_authorisation_without_an_idempotency_key_is_refused(payment):
     answer = app.test_client().post(
         AUTHORISE,
         json=authorisation("order-1007", "sandbox", "tok_approve"),
-        headers={"Host": host(NORTHWIND)},
+        headers=checkout(NORTHWIND, "cust-1"),
     )
 
     assert answer.status_code == 400

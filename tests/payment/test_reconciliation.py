@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from click.testing import CliRunner
 
 from services.cli import main
-from tests.payment.harness import NORTHWIND, host
+from tests.payment.harness import NORTHWIND, back_office
 
 _keys = itertools.count()
 
@@ -16,7 +16,7 @@ def post(client, path: str, body: dict):
     return client.post(
         "/api/payment" + path,
         json=body,
-        headers={"Host": host(NORTHWIND), "Idempotency-Key": f"r-{next(_keys)}"},
+        headers=back_office(NORTHWIND, f"r-{next(_keys)}"),
     )
 
 

@@ -11,7 +11,7 @@ from services.cli import main
 from services.payment.billing import monthly_amount
 from services.payment.models import Subscription, db
 from shared.tenancy import tenant_scope
-from tests.payment.harness import NORTHWIND, emitted_events, host
+from tests.payment.harness import NORTHWIND, back_office, emitted_events
 
 NORTHWIND_UNLIMITED_WELCOME10 = [
     {
@@ -61,7 +61,7 @@ def subscribe(app, customer_id: str, token: str, components=None):
             "activated_on": "2026-12-15",
             "components": components or NORTHWIND_UNLIMITED_WELCOME10,
         },
-        headers={"Host": host(NORTHWIND), "Idempotency-Key": f"sub-{customer_id}"},
+        headers=back_office(NORTHWIND, f"sub-{customer_id}"),
     )
 
 

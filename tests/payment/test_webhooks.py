@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 from services.payment.models import Dispute, db
 from services.payment.webhooks import sign_sandbox
 from shared.tenancy import tenant_scope
-from tests.payment.harness import HARBOR, NORTHWIND, emitted_events, host, serving
+from tests.payment.harness import (
+    HARBOR,
+    NORTHWIND,
+    back_office,
+    emitted_events,
+    host,
+    serving,
+)
 from tests.support.stripe_standin import StripeStandIn
 
 
@@ -178,7 +185,7 @@ def test_a_lost_dispute_delivered_by_the_stand_in_books_a_chargeback(
             "payment_token": "pm_card_visa",
             "customer": {"id": "cust-cb"},
         },
-        headers={"Host": host(NORTHWIND), "Idempotency-Key": "cb-1"},
+        headers=back_office(NORTHWIND, "cb-1"),
     ).json
     opened = dispute_event("evt_cb_1", "dp_cb")
     opened["data"]["object"].update(
@@ -200,7 +207,7 @@ def test_a_lost_dispute_delivered_by_the_stand_in_books_a_chargeback(
         ]
 
     ledger = client.get(
-        f"/api/payment/payments/{paid['id']}", headers={"Host": host(NORTHWIND)}
+        f"/api/payment/payments/{paid['id']}", headers=back_office(NORTHWIND)
     ).json["ledger"]
     assert statuses == [200, 200, 200]
     assert [(e["kind"], e["amount"]) for e in ledger] == [
@@ -230,7 +237,7 @@ def test_an_authorisation_the_provider_cancelled_is_voided_once(
             "payment_token": "pm_card_visa",
             "customer": {"id": "cust-exp"},
         },
-        headers={"Host": host(NORTHWIND), "Idempotency-Key": "exp-1"},
+        headers=back_office(NORTHWIND, "exp-1"),
     ).json
     event = {
         "id": "evt_pi_cancel",
@@ -254,7 +261,7 @@ def test_an_authorisation_the_provider_cancelled_is_voided_once(
         ]
 
     after = client.get(
-        f"/api/payment/payments/{paid['id']}", headers={"Host": host(NORTHWIND)}
+        f"/api/payment/payments/{paid['id']}", headers=back_office(NORTHWIND)
     ).json
     assert statuses == [200, 200]
     assert after["status"] == "voided"

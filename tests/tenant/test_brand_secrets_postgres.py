@@ -9,8 +9,8 @@ from sqlalchemy import create_engine, text
 from services.tenant import brand_secrets
 from services.tenant.app import create_app
 from services.tenant.service import get_brand
-from services.tenant.vault import SecretUnreadable
 from services.tenant.wiring import wiring
+from shared.secrets import SecretUnreadable
 from tests.tenant.harness import (
     FAST_HASHER,
     bearer,

@@ -125,25 +125,6 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_table(
-        "outgoing_events",
-        sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("type", sa.String(length=80), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("tenant_id", sa.String(length=36), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_outgoing_events")),
-    )
-    op.create_index(
-        op.f("ix_outgoing_events_tenant_id"),
-        "outgoing_events",
-        ["tenant_id"],
-        unique=False,
-    )
-    op.create_index(
-        op.f("ix_outgoing_events_type"), "outgoing_events", ["type"], unique=False
-    )
-    op.create_table(
         "payment_methods",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("customer_id", sa.String(length=64), nullable=False),
