@@ -80,22 +80,27 @@ def browse(s: Shopper) -> str:
     s.facts["devices"] = [p["code"] for p in items if p["type"] == "device"]
     s.facts["plans"] = [p["code"] for p in items if p["type"] == "plan"]
     s.facts["sims"] = [p["code"] for p in items if p["type"] == "sim"]
-    if not s.facts["devices"] or not s.facts["plans"]:
-        raise StepFailed(f"{len(items)} products, but no device and plan to buy")
+    s.facts["names"] = {p["code"]: p["name"] for p in items}
+    if not s.facts["plans"] or not s.facts["sims"]:
+        raise StepFailed(f"{len(items)} products, but no plan and SIM to buy")
     return f"{page['total']} products, {len(s.facts['devices'])} devices"
 
 
 def search(s: Shopper) -> str:
-    word = s.facts["devices"][0].split("-")[1]
+    """Search a word of the first device's name (a plan's, for SIM-only brands)."""
+    wanted = (s.facts["devices"] or s.facts["plans"])[0]
+    words = [w for w in s.facts["names"][wanted].split() if len(w) > 2]
+    word = (words or [wanted])[-1 if not s.facts["devices"] else 0].lower()
     page = s.call("GET", "/api/catalog/products", params={"q": word})
     codes = [p["code"] for p in page["items"]]
-    if s.facts["devices"][0] not in codes:
-        raise StepFailed(f"searching {word!r} did not find {s.facts['devices'][0]}")
+    if wanted not in codes:
+        raise StepFailed(f"searching {word!r} did not find {wanted}")
     return f"{word!r}: {len(codes)} hit(s)"
 
 
 def choose_offers(s: Shopper) -> str:
-    """The first device with a variant in stock, the first plan sold monthly."""
+    """The first device with a variant in stock (none for a SIM-only brand), the
+    first plan sold monthly, and the SIM the plan needs."""
     device = variant = plan = None
     for code in s.facts["devices"]:
         device = s.call("GET", f"/api/catalog/products/{code}")
@@ -107,19 +112,21 @@ def choose_offers(s: Shopper) -> str:
         recurring = [p for p in plan["prices"] if p["type"] == "recurring"]
         if recurring:
             break
-    if variant is None or not recurring:
+    if (s.facts["devices"] and variant is None) or not recurring:
         raise StepFailed("no device in stock, or no plan with a monthly price")
-    if not s.facts["sims"]:
-        raise StepFailed("no SIM to go with the plan")
 
     term = recurring[-1]["term_months"]
-    s.facts["currency"] = device["currency"]
+    s.facts["currency"] = plan["currency"]
     s.facts["lines"] = [
-        {"code": device["code"], "sku": variant["sku"], "price_type": "one_time"},
         {"code": plan["code"], "price_type": "recurring", "term_months": term},
         {"code": _sim(s.facts["sims"]), "price_type": "one_time"},
     ]
-    return f"{device['name']} ({variant['sku']}) + {plan['name']} ({term} months)"
+    chosen = f"{plan['name']} ({term} months)"
+    if variant is None:
+        return f"SIM only: {chosen}"
+    device_line = {"code": device["code"], "sku": variant["sku"]}
+    s.facts["lines"].insert(0, {**device_line, "price_type": "one_time"})
+    return f"{device['name']} ({variant['sku']}) + {chosen}"
 
 
 def _sim(codes: list[str]) -> str:
@@ -153,19 +160,20 @@ def sign_up(s: Shopper) -> str:
 def build_basket(s: Shopper) -> str:
     bearer = {"Authorization": f"Bearer {s.facts['access_token']}"}
     contact = {"email": s.facts["email"], "name": "Demo Shopper"}
+    opened = {"contact": contact, "channel": s.facts["channel"]}
     try:
         basket = s.call(
             "POST",
             "/api/basket/baskets",
             201,
-            json={"contact": contact},
+            json=opened,
             headers=bearer,
         )
         who = "signed-in"
     except StepFailed as exc:
         if " 401" not in str(exc):
             raise
-        basket = s.call("POST", "/api/basket/baskets", 201, json={"contact": contact})
+        basket = s.call("POST", "/api/basket/baskets", 201, json=opened)
         who = "guest (the basket does not take sign-ins)"
         s.facts["basket_token"] = basket.get("token")
     s.facts["basket_id"], s.facts["bearer"] = basket["id"], who == "signed-in"
@@ -180,13 +188,15 @@ def build_basket(s: Shopper) -> str:
     )
     lines = sum(len(b["lines"]) for b in basket["bundles"])
     if lines != len(s.facts["lines"]):
-        raise StepFailed(f"the basket has {lines} line(s), not 3")
+        raise StepFailed(f"the basket has {lines} line(s), not {len(s.facts['lines'])}")
     s.facts["basket"] = basket
     return f"{who} basket {basket['id']}: {lines} lines, {_totals(s, basket)}"
 
 
 def apply_code(s: Shopper) -> str:
     code = s.facts["code"]
+    if code is None:
+        return "none: the brand's pack has no promotion code"
     headers = _bearer(s)
     basket = s.call(
         "POST",
@@ -262,13 +272,25 @@ def _totals(s: Shopper, basket: dict[str, Any]) -> str:
     )
 
 
-def demo_code(brand: str) -> str:
-    """A promotion code of the shipped demo pack a two-line basket qualifies for."""
-    pack = yaml.safe_load((DEMO_PACKS / f"{brand}.yaml").read_text())
+def demo_pack(brand: str) -> dict[str, Any]:
+    path = DEMO_PACKS / f"{brand}.yaml"
+    if not path.exists():
+        raise click.UsageError(f"no demo pack for {brand}")
+    return yaml.safe_load(path.read_text())
+
+
+def demo_channel(pack: dict[str, Any]) -> str:
+    """The brand's first self-service channel (``web`` for most, a B2B portal)."""
+    channels = [c for c in pack.get("channels") or [] if not c.get("assisted")]
+    return channels[0]["code"] if channels else "web"
+
+
+def demo_code(pack: dict[str, Any]) -> str | None:
+    """A promotion code of the shipped demo pack one bundle qualifies for."""
     for promo in pack.get("promotion_codes") or []:
-        if (promo.get("condition") or {}).get("min_lines", 1) <= 2:
+        if (promo.get("condition") or {}).get("min_lines", 1) <= 1:
             return promo["code"]
-    raise click.UsageError(f"the {brand} demo pack has no promotion code to try")
+    return None
 
 
 JOURNEY: tuple[tuple[str, Callable[[Shopper], str]], ...] = (
@@ -311,7 +333,9 @@ def demo() -> None:
 def journey(brand: str, base_url: str, code: str | None) -> None:
     """Browse, search, basket, code, checkout, pay, follow to completed."""
     shopper = Shopper(base_url=base_url, brand=brand)
-    shopper.facts["code"] = code or demo_code(brand)
+    pack = demo_pack(brand)
+    shopper.facts["code"] = code or demo_code(pack)
+    shopper.facts["channel"] = demo_channel(pack)
     click.echo(f"Shopping at {brand} through {base_url} (Host: {shopper.host})")
     if not run_journey(shopper):
         sys.exit(1)
