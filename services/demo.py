@@ -233,10 +233,10 @@ def check_out(s: Shopper) -> str:
     return f"order {receipt['order_reference']} placed ({receipt.get('order_status')})"
 
 
-def follow_order(s: Shopper, timeout_s: float = 60.0) -> str:
+def follow_order(s: Shopper) -> str:
     """Poll the customer's orders until this one reaches a final state."""
     reference, seen = s.facts["order_reference"], []
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + s.facts.get("follow_s", 60.0)
     bearer = {"Authorization": f"Bearer {s.facts['access_token']}"}
     while True:
         orders = s.call("GET", "/api/order/orders", headers=bearer)
@@ -330,9 +330,16 @@ def demo() -> None:
 @click.option("--brand", default="northwind", show_default=True)
 @click.option("--base-url", default="http://localhost:8000", show_default=True)
 @click.option("--code", default=None, help="promotion code (default: the pack's)")
-def journey(brand: str, base_url: str, code: str | None) -> None:
+@click.option(
+    "--follow-s",
+    default=60.0,
+    show_default=True,
+    help="how long to wait for the order to reach a final state",
+)
+def journey(brand: str, base_url: str, code: str | None, follow_s: float) -> None:
     """Browse, search, basket, code, checkout, pay, follow to completed."""
     shopper = Shopper(base_url=base_url, brand=brand)
+    shopper.facts["follow_s"] = follow_s
     pack = demo_pack(brand)
     shopper.facts["code"] = code or demo_code(pack)
     shopper.facts["channel"] = demo_channel(pack)

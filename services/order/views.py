@@ -13,6 +13,7 @@ from services.order.errors import CallbackSignatureInvalid
 from services.order.fulfilment import SIGNATURE_HEADER, signature_valid
 from services.order.models import db
 from services.order.saga import settings_for
+from services.order.saga_fulfilment import simulator_allowed
 from services.order.schemas import (
     AnalyticsArgs,
     BrandSettingsSchema,
@@ -165,4 +166,16 @@ def order_analytics(args):
 @blp.response(200, BrandSettingsSchema)
 def brand_settings(data):
     """Order number prefix, fulfilment endpoint and step deadlines."""
-    return service.configure_brand(actor=staff_user(), **data)
+    actor = staff_user()
+    if data.get("fulfilment_mode") == "simulator" and not simulator_allowed():
+        raise Unprocessable(
+            "the fulfilment simulator is off on this platform",
+            errors=[
+                {
+                    "field": "fulfilment_mode",
+                    "location": "json",
+                    "message": "not allowed here (ORDER_FULFILMENT_SIMULATOR)",
+                }
+            ],
+        )
+    return service.configure_brand(actor=actor, **data)

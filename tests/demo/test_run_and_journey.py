@@ -118,10 +118,13 @@ def pack_codes(brand: str) -> set[str]:
     return {product["code"] for product in pack["products"]}
 
 
-def journey(platform: Platform, brand: str) -> subprocess.CompletedProcess:
+def journey(
+    platform: Platform, brand: str, follow_s: float = 30
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*telecart_command(), "demo", "journey", "--brand", brand]
-        + ["--base-url", f"http://localhost:{platform.port}"],
+        + ["--base-url", f"http://localhost:{platform.port}"]
+        + ["--follow-s", str(follow_s)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -185,8 +188,25 @@ def test_the_shopper_browses_searches_and_signs_up_before_the_basket(platform):
     assert "signed in as shopper-" in done.stdout
 
 
-def test_the_shopper_journey_ends_with_a_completed_order_and_its_totals(platform):
-    done = journey(platform, "northwind")
+@pytest.mark.parametrize(
+    "brand",
+    [
+        "northwind",
+        "harbor",
+        pytest.param(
+            "volt",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="Volt's SIM-only order is due 0.00 today and the payment "
+                "handler refuses an order.payment_requested amount of 0",
+            ),
+        ),
+    ],
+)
+def test_the_shopper_journey_ends_with_a_completed_order_and_its_totals(
+    platform, brand
+):
+    done = journey(platform, brand, follow_s=10 if brand == "volt" else 30)
     print(done.stdout)
 
     assert done.returncode == 0, done.stdout + done.stderr

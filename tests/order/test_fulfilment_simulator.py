@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from services.order.models import Order
+from services.order.saga_state import settings_for
 from shared.config import ConfigError, load_settings
-from tests.order.harness import Rig, family_order
+from tests.order.harness import Rig, customer, family_order, staff
 
 
 def run_clock(rig: Rig, order_id: str, ticks: int = 12) -> list[int]:
@@ -136,3 +137,43 @@ def test_production_refuses_the_simulator(monkeypatch):
 
     print("\n" + str(refused.value))
     assert "ORDER_FULFILMENT_SIMULATOR" in str(refused.value)
+
+
+def test_staff_cannot_choose_the_simulator_where_the_platform_refuses_it(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("ORDER_FULFILMENT_SIMULATOR", raising=False)
+    with Rig(f"sqlite:///{tmp_path}/order.db") as rig:
+        refused = rig.client.put(
+            "/api/order/staff/settings",
+            json={"fulfilment_mode": "simulator"},
+            headers=staff(),
+        )
+
+        print("\n", refused.status_code, refused.get_json()["errors"])
+        assert refused.status_code == 422
+        assert refused.get_json()["errors"][0]["field"] == "fulfilment_mode"
+        with rig.scope() as session:
+            assert settings_for(session).fulfilment_mode is None
+
+
+def test_a_customer_cancels_a_simulated_order_before_anything_is_dispatched(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ORDER_FULFILMENT_SIMULATOR", "1")
+    with Rig(f"sqlite:///{tmp_path}/order.db") as rig:
+        rig.configure(fulfilment_mode="simulator")
+        order_id = rig.place_order(family_order())
+        rig.settle()
+
+        cancelled = rig.client.post(
+            f"/api/order/orders/{order_id}/cancellation", headers=customer("acct-ana")
+        )
+        rig.settle()
+        later = rig.tick(after_s=5).simulated
+
+        state = rig.state(order_id)
+        print("\n", cancelled.status_code, state["status"], state["lines"], later)
+        assert cancelled.status_code == 200, cancelled.get_json()
+        assert state["status"] == "cancelled"
+        assert later == 0 and fulfilment_updates(state) == []
