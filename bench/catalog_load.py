@@ -29,7 +29,11 @@ from pathlib import Path
 from flask import Flask, jsonify
 
 ROOT = Path(__file__).resolve().parent.parent
-BRANDS = Path(os.environ.get("BRANDS_DIR", "/work/shared/data/brands"))
+BRANDS = Path(
+    os.environ.get(
+        "BRANDS_DIR", Path(__file__).resolve().parents[2] / "shared" / "data" / "brands"
+    )
+)
 
 bare_app = Flask("bare")
 

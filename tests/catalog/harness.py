@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
-from pathlib import Path
 
 import yaml
 from flask import Flask
@@ -17,9 +16,9 @@ from shared.config import load_settings
 from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.http.app import runtime
 from shared.tenancy import Tenant, tenant_scope
+from tests.support.data import BRANDS_DIR
 from tests.support.tokens import staff_of, trust_test_keys
 
-BRANDS_DIR = Path("/work/shared/data/brands")
 NORTHWIND = Tenant(id="00000000-0000-0000-0000-0000000000a1", slug="northwind")
 VOLT = Tenant(id="00000000-0000-0000-0000-0000000000a2", slug="volt")
 HARBOR = Tenant(id="00000000-0000-0000-0000-0000000000a3", slug="harbor")

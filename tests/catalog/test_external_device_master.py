@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -19,8 +18,9 @@ from services.catalog.device_master import DeviceMasterClient
 from services.catalog.models import db
 from shared.http.app import runtime
 from tests.catalog.harness import NORTHWIND, build_app, host, import_brand
+from tests.support.data import DEVICE_FEED
 
-FEED = Path("/work/shared/data/feeds/device-master.json").read_bytes()
+FEED = DEVICE_FEED.read_bytes()
 
 
 class FeedServer:

@@ -35,7 +35,7 @@ from shared.db.migrate import migration_engine, upgrade_platform, upgrade_tenant
 from shared.events.tables import outbox
 from shared.http.app import runtime
 from shared.tenancy import Tenant, tenant_scope
-from tests.catalog.harness import ADMIN_TOKEN, catalog_sections, load_pack
+from tests.catalog.harness import catalog_sections, load_pack
 from tests.catalog.test_stock_reservations import stock
 from tests.order.harness import SIGNING_JWK
 from tests.payment.harness import configure_brand as configure_payments
@@ -56,7 +56,6 @@ def build_service(service: str, url: str, **overrides: Any) -> Flask:
         base,
         database_urls={**base.database_urls, service: url},
         redis_url=None,
-        catalog_admin_token=ADMIN_TOKEN,
         http_timeout_s=2.0,
         **overrides,
     )
