@@ -72,12 +72,12 @@ def recorded_order_events() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Order events as published (type, payload), in place of the bus."""
     published: list[tuple[str, dict[str, Any]]] = []
 
-    def record(session, event_type, payload, version=1):
+    def record(session, event_type, payload, version=1, **_):
         published.append((event_type, payload))
         return event_type
 
-    previous = order_events.use_publisher(record)
+    previous, order_events.publish = order_events.publish, record
     try:
         yield published
     finally:
-        order_events.use_publisher(previous)
+        order_events.publish = previous
