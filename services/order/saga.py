@@ -412,6 +412,12 @@ def request_capture(
     """The first item shipped: take the money authorised for today."""
     if saga.payment != "authorised":
         return
+    if order.due_today == 0:
+        # Nothing was due today: the zero authorisation only proved the card
+        # for the monthly mandate, so there is nothing to capture.
+        saga.payment = "captured"
+        note(session, saga, "nothing_to_capture")
+        return
     saga.payment = "capture_requested"
     payload = {
         "order_id": order.id,

@@ -1,5 +1,6 @@
 """Conditions the payment service reports, each mapped to one problem+json answer."""
 
+from shared.http.card_data import CardDataRefused  # noqa: F401 - raised here too
 from shared.http.problems import (
     Conflict,
     Forbidden,
@@ -7,11 +8,6 @@ from shared.http.problems import (
     Problem,
     Unprocessable,
 )
-
-
-class CardDataRefused(Unprocessable):
-    slug = "card-data-refused"
-    title = "Card numbers and security codes are never accepted"
 
 
 class PaymentNotFound(NotFound):

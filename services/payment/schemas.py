@@ -58,7 +58,9 @@ class PaymentRequestedSchema(ma.Schema):
 
     order_id = ma.fields.String(required=True, validate=validate.Length(1, 64))
     attempt = ma.fields.Integer(required=True, validate=validate.Range(1, 99))
-    amount = ma.fields.Integer(required=True, validate=validate.Range(1, 10**9))
+    # 0 when nothing is due today (a SIM-only line): the authorisation then
+    # only checks the card that the monthly mandate will charge.
+    amount = ma.fields.Integer(required=True, validate=validate.Range(0, 10**9))
     currency = ma.fields.String(required=True, validate=_CURRENCY)
     payment_method = ma.fields.Nested(PaymentMethodRefSchema, required=True)
     idempotency_key = ma.fields.String(required=True)

@@ -13,8 +13,6 @@ from services.payment.access import (
     paying_as,
     staff_only,
 )
-from services.payment.card_data import card_data_fields, card_data_in_body
-from services.payment.errors import CardDataRefused
 from services.payment.schemas import (
     AmountSchema,
     AuthorisationRequestSchema,
@@ -36,35 +34,6 @@ blp = Blueprint(
 )
 
 WEBHOOK_ENDPOINT = "payment.Webhook"
-
-
-@blp.before_request
-def refuse_card_data() -> None:
-    """No card number or security code gets past this point, or into a log."""
-    if request.endpoint == WEBHOOK_ENDPOINT:
-        return
-    fields = [
-        (name, "query") for name in card_data_fields(request.args.to_dict(flat=True))
-    ]
-    if request.method in ("POST", "PUT", "PATCH"):
-        body = request.get_data(cache=True)
-        fields += [(name, "json") for name in card_data_in_body(body)]
-    if fields:
-        log.warning(
-            "card_data_refused", fields=[name for name, _ in fields], path=request.path
-        )
-        raise CardDataRefused(
-            "send a provider token or a payment_method_id, never a card number "
-            "or security code",
-            errors=[
-                {
-                    "field": name,
-                    "location": location,
-                    "message": "Card numbers and security codes are refused.",
-                }
-                for name, location in fields
-            ],
-        )
 
 
 @blp.route("/authorisations", methods=["POST"])

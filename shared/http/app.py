@@ -25,6 +25,7 @@ from sqlalchemy import Engine, text
 from shared.config import Settings, load_settings
 from shared.db.session import engine_options
 from shared.http.api import ProblemApi
+from shared.http.card_data import CardDataRefused, refuse_card_data
 from shared.http.problems import Problem
 from shared.observability.logging import bind_ids, clear_ids
 from shared.observability.metrics import instrument, metrics_response
@@ -200,6 +201,24 @@ def _register_request_hooks(app: Flask, service: str) -> None:
                 "send the body as application/json, "
                 f"not {request.mimetype or 'nothing'}"
             )
+
+    @app.before_request
+    def _card_data() -> None:
+        if request.endpoint in runtime(app).raw_body_endpoints:
+            return  # provider webhooks: signed bodies we verify, never cards
+        try:
+            refuse_card_data(
+                request.args.to_dict(flat=True),
+                request.method,
+                request.get_data(cache=True),
+            )
+        except CardDataRefused as refused:
+            log.warning(
+                "card_data_refused",
+                fields=[e["field"] for e in refused.errors or []],
+                path=request.path,
+            )
+            raise
 
     @app.before_request
     def _tenant() -> None:

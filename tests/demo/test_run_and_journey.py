@@ -193,20 +193,13 @@ def test_the_shopper_browses_searches_and_signs_up_before_the_basket(platform):
     [
         "northwind",
         "harbor",
-        pytest.param(
-            "volt",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Volt's SIM-only order is due 0.00 today and the payment "
-                "handler refuses an order.payment_requested amount of 0",
-            ),
-        ),
+        "volt",
     ],
 )
 def test_the_shopper_journey_ends_with_a_completed_order_and_its_totals(
     platform, brand
 ):
-    done = journey(platform, brand, follow_s=10 if brand == "volt" else 30)
+    done = journey(platform, brand, follow_s=30)
     print(done.stdout)
 
     assert done.returncode == 0, done.stdout + done.stderr

@@ -147,3 +147,16 @@ def test_an_unreachable_broker_is_reported_but_keeps_the_web_process_ready(tmp_p
     assert ready.status_code == 200
     broker = ready.get_json()["checks"]["broker"]
     assert broker["ok"] is False and broker["gates_readiness"] is False
+
+
+def test_card_numbers_are_refused_by_every_service_naming_the_field(tmp_path):
+    client = build(tmp_path).test_client()
+    response = client.post(
+        "/api/order/lines",
+        json={"msisdn": "+447700900123", "quantity": 1, "note": "4111 1111 1111 1111"},
+        headers=HOST,
+    )
+    body = assert_problem(response, 422)
+    assert body["type"].endswith("/card-data-refused")
+    assert body["errors"][0]["field"] == "note"
+    assert "4111" not in response.get_data(as_text=True)

@@ -5,7 +5,7 @@ import sys
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from services.payment.card_data import holds_card_number
+from shared.http.card_data import holds_card_number
 from shared.observability.logging import configure_logging
 from tests.payment.harness import BRANDS, build_payment_app
 from tests.support.services import fresh_postgres_database

@@ -7,7 +7,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, inspect, text
 
-from services.payment.card_data import holds_card_number, luhn_valid
+from shared.http.card_data import holds_card_number, luhn_valid
 from shared.observability.logging import configure_logging
 from tests.payment.harness import (
     BRANDS,

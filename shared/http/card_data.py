@@ -12,6 +12,14 @@ import json
 import re
 from typing import Any
 
+from shared.http.problems import Unprocessable
+
+
+class CardDataRefused(Unprocessable):
+    slug = "card-data-refused"
+    title = "Card numbers and security codes are never accepted"
+
+
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 # UUIDs (ids we issue) can hold long digit runs split by dashes; never cards.
 _UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
@@ -83,3 +91,29 @@ def card_data_in_body(raw: bytes) -> list[str]:
     except ValueError:
         return ["_body"] if holds_card_number(raw.decode("utf-8", "replace")) else []
     return card_data_fields(document)
+
+
+def refuse_card_data(args: dict[str, str], method: str, body: bytes) -> list[str]:
+    """Raise CardDataRefused naming every field (query or body) with card data.
+
+    Every service runs this before a view, so no card number is stored, passed
+    on in an event or logged anywhere on the platform; the log line names the
+    fields, never the value.
+    """
+    fields = [(name, "query") for name in card_data_fields(args)]
+    if method in ("POST", "PUT", "PATCH"):
+        fields += [(name, "json") for name in card_data_in_body(body)]
+    if fields:
+        raise CardDataRefused(
+            "send a provider token or a payment_method_id, never a card number "
+            "or security code",
+            errors=[
+                {
+                    "field": name,
+                    "location": location,
+                    "message": "Card numbers and security codes are refused.",
+                }
+                for name, location in fields
+            ],
+        )
+    return []
