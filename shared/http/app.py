@@ -26,6 +26,7 @@ from shared.config import Settings, load_settings
 from shared.db.session import engine_options
 from shared.http.api import ProblemApi
 from shared.http.card_data import CardDataRefused, refuse_card_data
+from shared.http.json_guard import check_json_body
 from shared.http.problems import Problem
 from shared.observability.logging import bind_ids, clear_ids
 from shared.observability.metrics import instrument, metrics_response
@@ -206,6 +207,8 @@ def _register_request_hooks(app: Flask, service: str) -> None:
     def _card_data() -> None:
         if request.endpoint in runtime(app).raw_body_endpoints:
             return  # provider webhooks: signed bodies we verify, never cards
+        if request.method in ("POST", "PUT", "PATCH") and request.is_json:
+            check_json_body(request.get_data(cache=True))
         try:
             refuse_card_data(
                 request.args.to_dict(flat=True),

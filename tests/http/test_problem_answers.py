@@ -160,3 +160,23 @@ def test_card_numbers_are_refused_by_every_service_naming_the_field(tmp_path):
     assert body["type"].endswith("/card-data-refused")
     assert body["errors"][0]["field"] == "note"
     assert "4111" not in response.get_data(as_text=True)
+
+
+def test_deeply_nested_json_is_a_400_problem_not_a_crash(client):
+    body = "[" * 1500 + "]" * 1500
+    response = client.post(
+        "/api/order/lines",
+        data=body,
+        headers={**HOST, "Content-Type": "application/json"},
+    )
+    assert_problem(response, 400)
+
+
+def test_an_unpaired_surrogate_is_refused_naming_the_field(client):
+    response = client.post(
+        "/api/order/lines",
+        data='{"msisdn": "+447700900123", "quantity": 1, "note": "\\ud800"}',
+        headers={**HOST, "Content-Type": "application/json"},
+    )
+    body = assert_problem(response, 400)
+    assert body["errors"][0]["field"] == "note"
