@@ -23,6 +23,25 @@ class CardDataRefused(Unprocessable):
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 # UUIDs (ids we issue) can hold long digit runs split by dashes; never cards.
 _UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+# Telecom and retail identifiers that are Luhn-valid by design (IMEI, ICCID)
+# or by chance (GTIN, phone numbers, SKUs): fields with these names are not
+# read as card numbers. A card number put there is still refused by the
+# payment service's schemas, which take tokens only.
+IDENTIFIER_FIELDS = frozenset(
+    {
+        "gtin",
+        "ean",
+        "upc",
+        "imei",
+        "iccid",
+        "msisdn",
+        "phone",
+        "number",
+        "port_number",
+        "sku",
+        "code",
+    }
+)
 FORBIDDEN_FIELDS = frozenset(
     {
         "card_number",
@@ -61,7 +80,18 @@ def holds_card_number(text: str) -> bool:
     return False
 
 
-def card_data_fields(value: Any, path: str = "") -> list[str]:
+def _is_identifier(key: str | None) -> bool:
+    if key is None:
+        return False
+    normalised = key.lower().replace("-", "_")
+    return (
+        normalised in IDENTIFIER_FIELDS
+        or normalised == "id"
+        or normalised.endswith("_id")
+    )
+
+
+def card_data_fields(value: Any, path: str = "", key: str | None = None) -> list[str]:
     """The paths of every field in a JSON value that carries card data."""
     found: list[str] = []
     if isinstance(value, dict):
@@ -74,12 +104,12 @@ def card_data_fields(value: Any, path: str = "") -> list[str]:
             if holds_card_number(str(key)):
                 found.append(path or "_schema")
                 continue
-            found.extend(card_data_fields(item, child))
+            found.extend(card_data_fields(item, child, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found.extend(card_data_fields(item, f"{path}[{index}]"))
+            found.extend(card_data_fields(item, f"{path}[{index}]", key))
     elif isinstance(value, str | int) and not isinstance(value, bool):
-        if holds_card_number(str(value)):
+        if not _is_identifier(key) and holds_card_number(str(value)):
             found.append(path or "_body")
     return found
 

@@ -40,7 +40,9 @@ def test_five_redemptions_left_and_twenty_checkouts_exactly_five_get_it(postgres
 
     def check_out(pair):
         shopper, basket = pair
-        body = checkout_body(basket, email=f"buyer{id(shopper)}@example.com")
+        # A short, fixed number: a long digit run in an e-mail could pass the
+        # Luhn check, and card-like data is refused before checkout runs.
+        body = checkout_body(basket, email=f"buyer{shoppers.index(pair)}@example.com")
         return shopper.call("POST", f"/baskets/{basket['id']}/checkout", body)
 
     with ThreadPoolExecutor(max_workers=20) as pool:
